@@ -1,0 +1,5 @@
+export { createTestDatabase, useTestDatabase } from './test-database.ts';
+export type { TestDatabase, TestDatabaseOptions } from './test-database.ts';
+export { resolveTestServer, redactPassword, PGMQ_IMAGE } from './server-resolution.ts';
+export type { ResolvedServer } from './server-resolution.ts';
+export { waitFor } from './wait-for.ts';

@@ -1,0 +1,1 @@
+export { schemaSqlDir } from './sql-dir.ts';

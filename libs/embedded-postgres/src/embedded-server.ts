@@ -73,8 +73,8 @@ export async function startEmbeddedServer(
     // `postgres` system user it creates once.
     createPostgresUser: userInfo().uid === 0,
     postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-    onLog: options.onLog ?? (() => undefined),
-    onError: options.onLog ?? (() => undefined),
+    onLog: (line) => options.onLog?.(line),
+    onError: (messageOrError) => options.onLog?.(String(messageOrError)),
   });
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();

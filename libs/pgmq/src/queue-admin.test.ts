@@ -1,0 +1,121 @@
+// Conformance: queue lifecycle (create, list, drop, purge) and queue-name rules
+// enforced by the SQL functions themselves.
+import { useTestDatabase } from '@commandbus/testing';
+import { sql } from 'slonik';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { archive } from './archive.ts';
+import { createQueue, dropQueue, listQueues, purgeQueue } from './queue-admin.ts';
+import { read } from './read.ts';
+import { sendBatch } from './send.ts';
+
+const db = useTestDatabase();
+let queues = 0;
+const newQueueName = (): string => `admin_${++queues}`;
+
+const regclassRow = z.object({ name: z.string().nullable() });
+async function tableExists(name: string): Promise<boolean> {
+  const found = await db().pool.oneFirst(
+    sql.type(regclassRow)`SELECT to_regclass(${`pgmq.${name}`})::text AS name`,
+  );
+  return found !== null;
+}
+
+describe('queue lifecycle', () => {
+  it('create makes the queue table, its archive table and a pgmq.meta row', async () => {
+    const queue = newQueueName();
+    await createQueue(db().pool, { queue });
+    expect(await tableExists(`q_${queue}`)).toBe(true);
+    expect(await tableExists(`a_${queue}`)).toBe(true);
+    const listed = (await listQueues(db().pool)).find((q) => q.queueName === queue);
+    expect(listed).toMatchObject({ queueName: queue, isPartitioned: false, isUnlogged: false });
+    expect(listed?.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('create is idempotent: a second create keeps the messages and adds no second queue', async () => {
+    const queue = newQueueName();
+    await createQueue(db().pool, { queue });
+    await sendBatch(db().pool, { queue, messages: [{ n: 1 }, { n: 2 }] });
+    await createQueue(db().pool, { queue });
+    expect((await listQueues(db().pool)).filter((q) => q.queueName === queue)).toHaveLength(1);
+    expect(await read(db().pool, { queue, vt: 30, qty: 10 })).toHaveLength(2);
+  });
+
+  it('concurrent creates of the same queue all succeed', async () => {
+    const queue = newQueueName();
+    await Promise.all(Array.from({ length: 4 }, () => createQueue(db().pool, { queue })));
+    expect((await listQueues(db().pool)).filter((q) => q.queueName === queue)).toHaveLength(1);
+  });
+
+  it('table names are the lower-cased queue name', async () => {
+    const queue = `Mixed_Case_${++queues}`;
+    await createQueue(db().pool, { queue });
+    expect(await tableExists(`q_${queue.toLowerCase()}`)).toBe(true);
+    expect(await tableExists(`a_${queue.toLowerCase()}`)).toBe(true);
+  });
+
+  it('drop_queue removes both tables and the queue from list_queues, and returns true', async () => {
+    const queue = newQueueName();
+    await createQueue(db().pool, { queue });
+    expect(await dropQueue(db().pool, { queue })).toBe(true);
+    expect(await tableExists(`q_${queue}`)).toBe(false);
+    expect(await tableExists(`a_${queue}`)).toBe(false);
+    expect((await listQueues(db().pool)).map((q) => q.queueName)).not.toContain(queue);
+  });
+
+  it('dropping a queue that does not exist returns false', async () => {
+    expect(await dropQueue(db().pool, { queue: 'never_created' })).toBe(false);
+    const queue = newQueueName();
+    await createQueue(db().pool, { queue });
+    await dropQueue(db().pool, { queue });
+    expect(await dropQueue(db().pool, { queue })).toBe(false);
+  });
+
+  it('purge_queue deletes every message, returns how many, and leaves the archive alone', async () => {
+    const queue = newQueueName();
+    await createQueue(db().pool, { queue });
+    const [first] = await sendBatch(db().pool, { queue, messages: [1, 2, 3, 4] });
+    await archive(db().pool, { queue, msgId: first! });
+    await read(db().pool, { queue, vt: 30, qty: 1 }); // a leased message is purged too
+    expect(await purgeQueue(db().pool, { queue })).toBe(3);
+    expect(await purgeQueue(db().pool, { queue })).toBe(0);
+    const archived = await db().pool.oneFirst(
+      sql.type(
+        z.object({ n: z.number() }),
+      )`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `a_${queue}`])}`,
+    );
+    expect(archived).toBe(1);
+  });
+});
+
+describe('queue names rejected by the SQL functions', () => {
+  const invalidNames = [
+    ['longer than 47 characters', 'x'.repeat(48)],
+    ['containing $', 'bad$name'],
+    ['containing ;', 'bad;name'],
+    ['containing --', 'bad--name'],
+    ['containing a single quote', "bad'name"],
+  ] as const;
+
+  it.each(invalidNames)('pgmq.create rejects a name %s', async (_rule, name) => {
+    await expect(db().pool.query(sql.unsafe`SELECT pgmq.create(${name}::text)`)).rejects.toThrow();
+    const meta = await db().pool.oneFirst(
+      sql.type(
+        z.object({ n: z.number() }),
+      )`SELECT count(*)::int AS n FROM pgmq.meta WHERE queue_name = ${name}`,
+    );
+    expect(meta).toBe(0);
+  });
+
+  it.each(invalidNames.slice(1))('pgmq.send rejects a name %s', async (_rule, name) => {
+    await expect(
+      db().pool.query(sql.unsafe`SELECT * FROM pgmq.send(${name}::text, '{}'::jsonb)`),
+    ).rejects.toThrow();
+  });
+
+  it('a 47-character name is accepted', async () => {
+    const queue = 'y'.repeat(47);
+    await createQueue(db().pool, { queue });
+    expect(await tableExists(`q_${queue}`)).toBe(true);
+  });
+});

@@ -1,0 +1,211 @@
+// Conformance: leasing with read, read_with_poll, pop and set_vt.
+import { useTestDatabase, waitFor } from '@commandbus/testing';
+import { sql } from 'slonik';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { metrics } from './metrics.ts';
+import { createQueue } from './queue-admin.ts';
+import { pop, read, readWithPoll } from './read.ts';
+import { send, sendBatch } from './send.ts';
+import { setVt } from './set-vt.ts';
+
+const db = useTestDatabase();
+let queues = 0;
+async function newQueue(): Promise<string> {
+  const queue = `read_${++queues}`;
+  await createQueue(db().pool, { queue });
+  return queue;
+}
+
+class Rollback extends Error {}
+
+// Every test has its own queue, so most run concurrently; the read_with_poll
+// arrival test runs alone, since it watches pg_stat_activity for its poll.
+describe.concurrent('read', () => {
+  it('returns messages with numeric ids and Date timestamps', async () => {
+    const queue = await newQueue();
+    const msgId = await send(db().pool, { queue, message: { hello: 'world' } });
+    const [message] = await read(db().pool, { queue, vt: 30, qty: 1 });
+    expect(message).toMatchObject({
+      msgId,
+      readCount: 1,
+      message: { hello: 'world' },
+      headers: null,
+    });
+    expect(typeof message?.msgId).toBe('number');
+    expect(message?.enqueuedAt).toBeInstanceOf(Date);
+    expect(message?.vt).toBeInstanceOf(Date);
+    // The lease ends vt seconds after the read, which is after enqueueing.
+    expect(message!.vt.getTime() - message!.enqueuedAt.getTime()).toBeGreaterThanOrEqual(30_000);
+  });
+
+  it('a read message is invisible for vt seconds, then visible again with read_ct one higher', async () => {
+    const queue = await newQueue();
+    const msgId = await send(db().pool, { queue, message: { lease: 1 } });
+    const [first] = await read(db().pool, { queue, vt: 1, qty: 1 });
+    expect(first).toMatchObject({ msgId, readCount: 1 });
+    expect(await read(db().pool, { queue, vt: 1, qty: 1 })).toEqual([]);
+
+    const [second] = await waitFor(
+      async () => {
+        const got = await read(db().pool, { queue, vt: 30, qty: 1 });
+        return got.length > 0 ? got : undefined;
+      },
+      { description: 'the message to become visible again' },
+    );
+    expect(second).toMatchObject({ msgId, readCount: 2, message: { lease: 1 } });
+    // Redelivered no earlier than the first lease's end (server clock).
+    expect(second!.vt.getTime() - 30_000).toBeGreaterThanOrEqual(first!.vt.getTime());
+  });
+
+  it('returns at most qty messages, the lowest msg ids among visible ones first', async () => {
+    const queue = await newQueue();
+    const ids = await sendBatch(db().pool, { queue, messages: [1, 2, 3, 4, 5, 6] });
+    const leased = await read(db().pool, { queue, vt: 30, qty: 2 });
+    expect(leased.map((m) => m.msgId)).toEqual(ids.slice(0, 2));
+    // Releasing the lease of the first message puts it back in front.
+    await setVt(db().pool, { queue, msgId: ids[0]!, vt: 0 });
+    const next = await read(db().pool, { queue, vt: 30, qty: 3 });
+    expect(next.map((m) => m.msgId)).toEqual([ids[0], ids[2], ids[3]]);
+  });
+
+  it('returns an empty list from an empty queue', async () => {
+    const queue = await newQueue();
+    expect(await read(db().pool, { queue, vt: 30, qty: 5 })).toEqual([]);
+  });
+
+  it('with a conditional, returns only messages whose JSON contains it', async () => {
+    const queue = await newQueue();
+    const messages = [
+      { type: 'order', region: 'eu', n: 1 },
+      { type: 'refund', region: 'eu', n: 2 },
+      { type: 'order', region: 'us', n: 3 },
+      { type: 'order', region: 'eu', n: 4 },
+    ];
+    await sendBatch(db().pool, { queue, messages });
+    const orders = await read(db().pool, {
+      queue,
+      vt: 30,
+      qty: 10,
+      conditional: { type: 'order', region: 'eu' },
+    });
+    expect(orders.map((m) => m.message)).toEqual([messages[0], messages[3]]);
+    const rest = await read(db().pool, { queue, vt: 30, qty: 10, conditional: {} });
+    expect(rest.map((m) => m.message)).toEqual([messages[1], messages[2]]);
+  });
+
+  it('a lease taken in a transaction that rolls back is released', async () => {
+    const queue = await newQueue();
+    await send(db().pool, { queue, message: 'x' });
+    await expect(
+      db().pool.transaction(async (tx) => {
+        expect(await read(tx, { queue, vt: 30, qty: 1 })).toHaveLength(1);
+        throw new Rollback();
+      }),
+    ).rejects.toBeInstanceOf(Rollback);
+    const [again] = await read(db().pool, { queue, vt: 30, qty: 1 });
+    expect(again?.readCount).toBe(1);
+  });
+});
+
+describe.concurrent('set_vt', () => {
+  it('set_vt 0 makes a leased message visible at once and returns the updated message', async () => {
+    const queue = await newQueue();
+    const msgId = await send(db().pool, { queue, message: 'retry me' });
+    await read(db().pool, { queue, vt: 30, qty: 1 });
+    expect(await read(db().pool, { queue, vt: 30, qty: 1 })).toEqual([]);
+
+    const updated = await setVt(db().pool, { queue, msgId, vt: 0 });
+    expect(updated).toMatchObject({ msgId, readCount: 1, message: 'retry me' });
+    const [again] = await read(db().pool, { queue, vt: 30, qty: 1 });
+    expect(again).toMatchObject({ msgId, readCount: 2 });
+  });
+
+  it('set_vt extends a lease: the message stays invisible and its vt moves later', async () => {
+    const queue = await newQueue();
+    const msgId = await send(db().pool, { queue, message: 'long job' });
+    const [leased] = await read(db().pool, { queue, vt: 1, qty: 1 });
+    const extended = await setVt(db().pool, { queue, msgId, vt: 60 });
+    expect(extended!.vt.getTime()).toBeGreaterThan(leased!.vt.getTime() + 50_000);
+    expect(extended?.readCount).toBe(1);
+    expect((await metrics(db().pool, { queue })).queueVisibleLength).toBe(0);
+  });
+
+  it('set_vt on a message id that does not exist returns null', async () => {
+    const queue = await newQueue();
+    expect(await setVt(db().pool, { queue, msgId: 424242, vt: 0 })).toBeNull();
+  });
+});
+
+describe.concurrent('pop', () => {
+  it('takes the oldest visible message off the queue, skipping leased ones', async () => {
+    const queue = await newQueue();
+    const ids = await sendBatch(db().pool, { queue, messages: ['a', 'b', 'c'] });
+    await read(db().pool, { queue, vt: 30, qty: 1 }); // leases 'a'
+    const popped = await pop(db().pool, { queue });
+    expect(popped).toMatchObject({ msgId: ids[1], message: 'b' });
+    expect((await metrics(db().pool, { queue })).queueLength).toBe(2);
+    expect((await pop(db().pool, { queue }))?.msgId).toBe(ids[2]);
+    expect(await pop(db().pool, { queue })).toBeNull();
+  });
+});
+
+describe('read_with_poll', () => {
+  const pollRunning = z.object({ n: z.number() });
+
+  it('returns as soon as a message arrives during the poll', async () => {
+    const queue = await newQueue();
+    const started = Date.now();
+    const polling = readWithPoll(db().pool, {
+      queue,
+      vt: 30,
+      qty: 5,
+      maxPollSeconds: 10,
+      pollIntervalMs: 50,
+    });
+    // Send only once the poll is really waiting in the database.
+    await waitFor(
+      async () => {
+        const n = await db().pool.oneFirst(sql.type(pollRunning)`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'active'
+          AND pid <> pg_backend_pid() AND query LIKE '%pgmq.read_with_poll(%'
+      `);
+        return n > 0;
+      },
+      { description: 'read_with_poll to be running' },
+    );
+    const msgId = await send(db().pool, { queue, message: 'arrived' });
+
+    const got = await polling;
+    expect(got.map((m) => m.msgId)).toEqual([msgId]);
+    expect(got[0]?.readCount).toBe(1);
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
+  it.concurrent(
+    'returns an empty list once max_poll_seconds have passed without a message',
+    async () => {
+      const queue = await newQueue();
+      const started = Date.now();
+      const got = await readWithPoll(db().pool, {
+        queue,
+        vt: 30,
+        qty: 1,
+        maxPollSeconds: 1,
+        pollIntervalMs: 100,
+      });
+      expect(got).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    },
+  );
+
+  it.concurrent('returns at once when a message is already visible', async () => {
+    const queue = await newQueue();
+    const msgId = await send(db().pool, { queue, message: 'waiting' });
+    const started = Date.now();
+    const got = await readWithPoll(db().pool, { queue, vt: 30, qty: 1, maxPollSeconds: 10 });
+    expect(got.map((m) => m.msgId)).toEqual([msgId]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

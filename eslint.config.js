@@ -13,6 +13,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['libs/**/*.ts'],
     ignores: ['**/*.test.ts', 'libs/testing/**'],
     rules: { 'no-console': 'error' },

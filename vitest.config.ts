@@ -11,8 +11,7 @@ export default defineConfig({
       'apps/*/vitest.config.ts',
       'tools/vitest.config.ts',
     ],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Timeouts are set per project: project configs do not inherit them.
     teardownTimeout: 30_000,
   },
 });

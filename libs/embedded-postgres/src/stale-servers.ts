@@ -1,12 +1,18 @@
 // A run killed with SIGKILL cannot stop its server; the next run does it, so a
 // machine never collects orphaned PostgreSQL processes or data directories.
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const TEMP_DIR_PREFIX = 'commandbus-pg-';
-export const OWNER_FILE = 'commandbus-owner.pid';
+export const OWNER_FILE = 'owner.pid';
+/** A directory without an owner file is being set up, unless it is older than this. */
+const UNOWNED_GRACE_MS = 60_000;
+
+async function modifiedAt(dir: string): Promise<number> {
+  return (await stat(dir).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -36,7 +42,8 @@ export async function reapStaleServers(): Promise<number> {
     const dir = path.join(tmpdir(), entry);
     const owner = await readPid(path.join(dir, OWNER_FILE));
     if (owner !== undefined && isAlive(owner)) continue;
-    const postmaster = await readPid(path.join(dir, 'postmaster.pid'));
+    if (owner === undefined && Date.now() - (await modifiedAt(dir)) < UNOWNED_GRACE_MS) continue;
+    const postmaster = await readPid(path.join(dir, 'data', 'postmaster.pid'));
     if (postmaster !== undefined && isAlive(postmaster)) {
       process.kill(postmaster, 'SIGQUIT'); // immediate shutdown: the data is thrown away
       for (let waited = 0; waited < 5000 && isAlive(postmaster); waited += 50) await sleep(50);

@@ -1,0 +1,166 @@
+import pg from 'pg';
+import { sql } from 'slonik';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { useTestDatabase } from '@commandbus/testing';
+import { AUDIT_EVENT_TYPES, BATCH_STATUSES, COMMAND_STATUSES } from './model.ts';
+import { v001Sql } from './test-support/v001.ts';
+
+// The column lists of schema-v001.md, as the spec writes them.
+const SPEC_COLUMNS = {
+  batch: [
+    ['domain', 'text', 'NO', null],
+    ['batch_id', 'uuid', 'NO', null],
+    ['name', 'text', 'YES', null],
+    ['custom_data', 'jsonb', 'YES', null],
+    ['status', 'text', 'NO', "'PENDING'::text"],
+    ['total_count', 'integer', 'NO', '0'],
+    ['completed_count', 'integer', 'NO', '0'],
+    ['canceled_count', 'integer', 'NO', '0'],
+    ['in_troubleshooting_count', 'integer', 'NO', '0'],
+    ['created_at', 'timestamp with time zone', 'NO', 'now()'],
+    ['started_at', 'timestamp with time zone', 'YES', null],
+    ['completed_at', 'timestamp with time zone', 'YES', null],
+  ],
+  command: [
+    ['domain', 'text', 'NO', null],
+    ['queue_name', 'text', 'NO', null],
+    ['msg_id', 'bigint', 'YES', null],
+    ['command_id', 'uuid', 'NO', null],
+    ['command_type', 'text', 'NO', null],
+    ['status', 'text', 'NO', null],
+    ['attempts', 'integer', 'NO', '0'],
+    ['max_attempts', 'integer', 'NO', null],
+    ['lease_expires_at', 'timestamp with time zone', 'YES', null],
+    ['last_error_type', 'text', 'YES', null],
+    ['last_error_code', 'text', 'YES', null],
+    ['last_error_msg', 'text', 'YES', null],
+    ['created_at', 'timestamp with time zone', 'NO', 'now()'],
+    ['updated_at', 'timestamp with time zone', 'NO', 'now()'],
+    ['reply_queue', 'text', 'NO', "''::text"],
+    ['correlation_id', 'uuid', 'YES', null],
+    ['batch_id', 'uuid', 'YES', null],
+  ],
+  audit: [
+    ['audit_id', 'bigint', 'NO', "nextval('commandbus.audit_audit_id_seq'::regclass)"],
+    ['domain', 'text', 'NO', null],
+    ['command_id', 'uuid', 'NO', null],
+    ['event_type', 'text', 'NO', null],
+    ['ts', 'timestamp with time zone', 'NO', 'now()'],
+    ['details_json', 'jsonb', 'YES', null],
+  ],
+  payload_archive: [
+    ['domain', 'text', 'NO', null],
+    ['command_id', 'uuid', 'NO', null],
+    ['payload_json', 'jsonb', 'NO', null],
+    ['archived_at', 'timestamp with time zone', 'NO', 'now()'],
+  ],
+} as const;
+
+const columnRow = z.object({
+  column_name: z.string(),
+  data_type: z.string(),
+  is_nullable: z.string(),
+  column_default: z.string().nullable(),
+});
+
+describe('V001 migration', () => {
+  const db = useTestDatabase({ setupSql: [v001Sql] });
+
+  it('creates the four tables with exactly the columns of the spec, in order', async () => {
+    for (const [table, expected] of Object.entries(SPEC_COLUMNS)) {
+      const rows = await db().pool.any(sql.type(columnRow)`
+        SELECT column_name, data_type, is_nullable, column_default
+          FROM information_schema.columns
+         WHERE table_schema = 'commandbus' AND table_name = ${table}
+         ORDER BY ordinal_position
+      `);
+      expect(
+        rows.map((r) => [r.column_name, r.data_type, r.is_nullable, r.column_default]),
+        table,
+      ).toEqual(expected);
+    }
+  });
+
+  it('creates the primary keys, the batch foreign key and every index of the spec', async () => {
+    const indexes = await db().pool.any(sql.type(z.object({ indexdef: z.string() }))`
+      SELECT indexdef FROM pg_indexes WHERE schemaname = 'commandbus' ORDER BY indexname
+    `);
+    const defs = indexes.map((i) => i.indexdef.replace(/^CREATE (UNIQUE )?INDEX \S+ ON /, '$1'));
+    expect(defs.sort()).toEqual(
+      [
+        'UNIQUE commandbus.audit USING btree (audit_id)',
+        'commandbus.audit USING btree (command_id, ts)',
+        'UNIQUE commandbus.batch USING btree (domain, batch_id)',
+        'commandbus.batch USING btree (domain, status)',
+        'commandbus.batch USING btree (domain, created_at DESC)',
+        'UNIQUE commandbus.command USING btree (domain, command_id)',
+        'commandbus.command USING btree (status, command_type)',
+        'commandbus.command USING btree (status, created_at DESC)',
+        'commandbus.command USING btree (updated_at)',
+        'commandbus.command USING btree (domain, batch_id) WHERE (batch_id IS NOT NULL)',
+        'UNIQUE commandbus.payload_archive USING btree (domain, command_id)',
+      ].sort(),
+    );
+    const constraints = await db().pool.any(sql.type(
+      z.object({ conrelid: z.string(), def: z.string() }),
+    )`
+      SELECT conrelid::regclass::text AS conrelid, pg_get_constraintdef(oid) AS def
+        FROM pg_constraint
+       WHERE connamespace = 'commandbus'::regnamespace AND contype IN ('p', 'f')
+       ORDER BY 1, 2
+    `);
+    expect(constraints).toEqual([
+      { conrelid: 'commandbus.audit', def: 'PRIMARY KEY (audit_id)' },
+      { conrelid: 'commandbus.batch', def: 'PRIMARY KEY (domain, batch_id)' },
+      {
+        conrelid: 'commandbus.command',
+        def: 'FOREIGN KEY (domain, batch_id) REFERENCES commandbus.batch(domain, batch_id)',
+      },
+      { conrelid: 'commandbus.payload_archive', def: 'PRIMARY KEY (domain, command_id)' },
+    ]);
+  });
+
+  it('enforces exactly the status and event-type values of the TypeScript model in named CHECK constraints', async () => {
+    const checks = await db().pool.any(sql.type(z.object({ conname: z.string(), def: z.string() }))`
+      SELECT conname, pg_get_constraintdef(oid) AS def
+        FROM pg_constraint
+       WHERE connamespace = 'commandbus'::regnamespace AND contype = 'c'
+    `);
+    const valuesOf = (name: string) => {
+      const def = checks.find((c) => c.conname === name)?.def ?? '';
+      return [...def.matchAll(/'([A-Z_]+)'::text/g)].map((m) => m[1]);
+    };
+    expect(valuesOf('command_status_check')).toEqual([...COMMAND_STATUSES]);
+    expect(valuesOf('batch_status_check')).toEqual([...BATCH_STATUSES]);
+    expect(valuesOf('audit_event_type_check')).toEqual([...AUDIT_EVENT_TYPES]);
+  });
+
+  it('applies a second time on the same database without error and without duplicating anything', async () => {
+    const snapshot = sql.type(z.object({ n: z.number() }))`
+      SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'commandbus'::regnamespace)
+           + (SELECT count(*) FROM pg_proc WHERE pronamespace = 'commandbus'::regnamespace)
+           + (SELECT count(*) FROM pg_constraint WHERE connamespace = 'commandbus'::regnamespace) AS n
+    `;
+    const before = await db().pool.oneFirst(snapshot);
+    const client = new pg.Client(db().url);
+    await client.connect();
+    try {
+      await client.query(v001Sql);
+      // The file's search_path is transaction-local: the session keeps its own.
+      const { rows } = await client.query<{ search_path: string }>('SHOW search_path');
+      expect(rows[0]?.search_path).toBe('"$user", public');
+    } finally {
+      await client.end();
+    }
+    expect(await db().pool.oneFirst(snapshot)).toBe(before);
+  });
+
+  it('stays runnable by real Flyway: no placeholders, no psql meta-commands', () => {
+    expect(v001Sql).not.toContain('${');
+    expect(v001Sql).not.toMatch(/^\s*\\/m);
+    expect(v001Sql.startsWith('-- ')).toBe(true);
+    const statements = v001Sql.replace(/--.*$/gm, '').trim();
+    expect(statements.startsWith('CREATE EXTENSION IF NOT EXISTS pgmq;')).toBe(true);
+  });
+});

@@ -1,1 +1,41 @@
-export {};
+// Public API of the command bus library: producer, worker, operator.
+export { defineCommand } from './command-definition.ts';
+export type { CommandData, CommandDefinition, DataOf, ReplyOf } from './command-definition.ts';
+export { DEFAULTS } from './defaults.ts';
+export {
+  commandEnvelopeSchema,
+  replyEnvelopeSchema,
+  REPLY_OUTCOMES,
+} from './envelope.ts';
+export type { CommandEnvelope, ReplyEnvelope, ReplyOutcome } from './envelope.ts';
+export {
+  BatchNotFoundError,
+  CancelCommandError,
+  CommandNotFoundError,
+  ConfigError,
+  DuplicateCommandError,
+  NotInTroubleshootingError,
+  PayloadTooLargeError,
+  PermanentCommandError,
+  TransientCommandError,
+} from './errors.ts';
+export { CommandBusError, InvalidInputError } from '@commandbus/commandbus-schema';
+export { defaultLogger } from './logger.ts';
+export { DatabaseUnavailableError, openPool, redactUrl } from './database.ts';
+export type { OpenPoolOptions } from './database.ts';
+export { commandQueueName, notifyChannel, replyQueueName } from './names.ts';
+export { Producer } from './producer/producer.ts';
+export type {
+  BatchItem,
+  CreateBatchInput,
+  CreateBatchResult,
+  ProducerOptions,
+  SendOptions,
+  SendResult,
+} from './producer/producer.ts';
+export type { SendInput } from './producer/prepare-command.ts';
+export { Worker } from './worker/worker.ts';
+export type { WorkerOutcomeCounts } from './worker/worker.ts';
+export type { WorkerOptions } from './worker/worker-options.ts';
+export type { BatchCompletedEvent, DeliveryOutcome } from './worker/deliver.ts';
+export type { CommandHandler, HandlerContext, ReceivedCommand } from './worker/handler.ts';

@@ -1,0 +1,83 @@
+// Per-file fixture for the library's end-to-end tests: a migrated database,
+// quiet loggers, and workers that are always stopped after the test.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { sql } from 'slonik';
+import { afterEach } from 'vitest';
+import { z } from 'zod';
+import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { useTestDatabase, waitFor, type TestDatabase } from '@commandbus/testing';
+import { Worker, type WorkerOptions } from '../src/index.ts';
+
+export const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
+export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export function useBusDatabase(): () => TestDatabase {
+  return useTestDatabase({ setupSql: [v001], poolSize: 20 });
+}
+
+const running: Worker[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((worker) => worker.stop()));
+});
+
+/** A started worker with test-friendly timings, stopped after the test. */
+export async function startWorker(
+  db: TestDatabase,
+  options: Partial<WorkerOptions> & Pick<WorkerOptions, 'domain'>,
+  register: (worker: Worker) => void,
+): Promise<Worker> {
+  const worker = new Worker({
+    pool: db.pool,
+    databaseUrl: db.url,
+    logger: quietLogger,
+    pollIntervalMs: 100,
+    backoffSeconds: [0],
+    shutdownGraceMs: 5_000,
+    ...options,
+  });
+  register(worker);
+  await worker.start();
+  running.push(worker);
+  return worker;
+}
+
+const statusRow = z.object({ status: z.string(), attempts: z.number() });
+
+export async function commandState(db: TestDatabase, domain: string, commandId: string) {
+  return db.pool.maybeOne(
+    sql.type(statusRow)`SELECT status, attempts FROM commandbus.command WHERE domain = ${domain} AND command_id = ${commandId}`,
+  );
+}
+
+export function waitForStatus(db: TestDatabase, domain: string, commandId: string, status: string, timeoutMs = 15_000) {
+  return waitFor(
+    async () => {
+      const state = await commandState(db, domain, commandId);
+      return state?.status === status ? state : undefined;
+    },
+    { timeoutMs, description: `command ${commandId} to be ${status}` },
+  );
+}
+
+const auditRow = z.object({ event_type: z.string(), details_json: z.unknown() });
+
+export async function auditTrail(db: TestDatabase, commandId: string) {
+  const rows = await db.pool.any(
+    sql.type(auditRow)`SELECT event_type, details_json FROM commandbus.audit WHERE command_id = ${commandId} ORDER BY audit_id`,
+  );
+  return rows.map((row) => row.event_type);
+}
+
+export async function queueDepth(db: TestDatabase, queue: string): Promise<number> {
+  return db.pool.oneFirst(
+    sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `q_${queue}`])}`,
+  );
+}
+
+export async function archiveDepth(db: TestDatabase, queue: string): Promise<number> {
+  return db.pool.oneFirst(
+    sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `a_${queue}`])}`,
+  );
+}

@@ -1,0 +1,86 @@
+// Errors of the command bus API. Handlers throw the first three to say how a
+// command ended; the rest are what the API throws at its callers.
+import { CommandBusError } from '@commandbus/commandbus-schema';
+
+/** Try again later (also what any unknown exception from a handler means). */
+export class TransientCommandError extends CommandBusError {
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'TransientCommandError';
+  }
+}
+
+/** Retrying cannot help: straight to the troubleshooting queue. */
+export class PermanentCommandError extends CommandBusError {
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'PermanentCommandError';
+  }
+}
+
+/** The handler decided the command should not be carried out: CANCELED, reply CANCELED. */
+export class CancelCommandError extends CommandBusError {
+  constructor(reason: string) {
+    super('CANCELED_BY_HANDLER', reason);
+    this.name = 'CancelCommandError';
+  }
+}
+
+export class PayloadTooLargeError extends CommandBusError {
+  constructor(commandId: string, bytes: number, limit: number) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `command ${commandId}: data is ${bytes} bytes serialised, over the limit of ${limit}`,
+    );
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** A batch must consist of new commands, or its counters could never add up. */
+export class DuplicateCommandError extends CommandBusError {
+  readonly commandIds: readonly string[];
+  constructor(domain: string, commandIds: readonly string[]) {
+    super(
+      'DUPLICATE_COMMAND',
+      `domain ${domain}: command_id already exists: ${commandIds.slice(0, 5).join(', ')}${
+        commandIds.length > 5 ? ` and ${commandIds.length - 5} more` : ''
+      }`,
+    );
+    this.name = 'DuplicateCommandError';
+    this.commandIds = commandIds;
+  }
+}
+
+export class ConfigError extends CommandBusError {
+  constructor(message: string) {
+    super('INVALID_CONFIG', message);
+    this.name = 'ConfigError';
+  }
+}
+
+export class CommandNotFoundError extends CommandBusError {
+  constructor(domain: string, commandId: string) {
+    super('COMMAND_NOT_FOUND', `domain ${domain}: no command ${commandId}`);
+    this.name = 'CommandNotFoundError';
+  }
+}
+
+export class BatchNotFoundError extends CommandBusError {
+  constructor(domain: string, batchId: string) {
+    super('BATCH_NOT_FOUND', `domain ${domain}: no batch ${batchId}`);
+    this.name = 'BatchNotFoundError';
+  }
+}
+
+/** An operator action on a command that is not in the troubleshooting queue. */
+export class NotInTroubleshootingError extends CommandBusError {
+  readonly status: string;
+  constructor(domain: string, commandId: string, status: string) {
+    super(
+      'NOT_IN_TROUBLESHOOTING',
+      `domain ${domain}: command ${commandId} is ${status}, not IN_TROUBLESHOOTING_QUEUE`,
+    );
+    this.name = 'NotInTroubleshootingError';
+    this.status = status;
+  }
+}

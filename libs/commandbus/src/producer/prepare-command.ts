@@ -1,0 +1,61 @@
+// Turns what a caller asks to send into a validated envelope, before any SQL
+// runs: bad input is rejected whole and nothing is written.
+import { randomUUID } from 'node:crypto';
+import { assertDomain, assertUuid } from '@commandbus/commandbus-schema';
+import type { CommandData, CommandDefinition } from '../command-definition.ts';
+import { assertCommandType } from '../command-definition.ts';
+import type { CommandEnvelope } from '../envelope.ts';
+import { PayloadTooLargeError } from '../errors.ts';
+import { resolveReplyQueue } from './reply-queue.ts';
+
+export interface SendInput<TData extends CommandData = CommandData> {
+  /** Client-chosen id that makes sending idempotent per domain. Default: a new UUID. */
+  readonly commandId?: string;
+  readonly data: TData;
+  readonly correlationId?: string | null;
+  /** `true`: the domain's reply queue; a string: that queue; omitted: no reply. */
+  readonly replyTo?: string | true | null;
+}
+
+export interface PreparedCommand {
+  readonly envelope: CommandEnvelope;
+  readonly maxAttempts: number;
+}
+
+export interface PrepareContext {
+  readonly domain: string;
+  readonly maxAttempts: number;
+  readonly maxPayloadBytes: number;
+  readonly batchId: string | null;
+  readonly now: Date;
+}
+
+export function prepareCommand<TData extends CommandData>(
+  definition: CommandDefinition<TData, CommandData | void>,
+  input: SendInput<TData>,
+  context: PrepareContext,
+): PreparedCommand {
+  assertDomain(context.domain);
+  assertCommandType(definition.type);
+  const commandId = input.commandId ?? randomUUID();
+  assertUuid('commandId', commandId);
+  if (input.correlationId != null) assertUuid('correlationId', input.correlationId);
+  const data = definition.data.parse(input.data);
+  const bytes = Buffer.byteLength(JSON.stringify(data));
+  if (bytes > context.maxPayloadBytes) {
+    throw new PayloadTooLargeError(commandId, bytes, context.maxPayloadBytes);
+  }
+  return {
+    envelope: {
+      command_id: commandId,
+      domain: context.domain,
+      command_type: definition.type,
+      data,
+      correlation_id: input.correlationId ?? null,
+      reply_to: resolveReplyQueue(context.domain, input.replyTo),
+      batch_id: context.batchId,
+      created_at: context.now.toISOString(),
+    },
+    maxAttempts: definition.maxAttempts ?? context.maxAttempts,
+  };
+}

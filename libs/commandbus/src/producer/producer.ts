@@ -1,0 +1,177 @@
+// The producer API: send one command, many, or a batch, each atomically and,
+// when given a connection, inside the caller's own transaction.
+import { randomUUID } from 'node:crypto';
+import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import { assertDomain, assertUuid, InvalidInputError, insertBatch } from '@commandbus/commandbus-schema';
+import type { Logger } from 'pino';
+import type { CommandData, CommandDefinition } from '../command-definition.ts';
+import { assertPositiveInteger } from '../command-definition.ts';
+import { DEFAULTS } from '../defaults.ts';
+import { DuplicateCommandError } from '../errors.ts';
+import { defaultLogger } from '../logger.ts';
+import { commandQueueName, replyQueueName } from '../names.ts';
+import { QueueRegistry } from '../queue-registry.ts';
+import { enqueueCommands, type EnqueueResult } from './enqueue.ts';
+import { prepareCommand, type PreparedCommand, type SendInput } from './prepare-command.ts';
+
+export interface ProducerOptions {
+  readonly pool: DatabasePool;
+  readonly domain: string;
+  /** Default max_attempts of commands whose type sets none. Default 3. */
+  readonly maxAttempts?: number;
+  /** Largest serialised `data`; larger is PAYLOAD_TOO_LARGE before any SQL. Default 1 MiB. */
+  readonly maxPayloadBytes?: number;
+  readonly logger?: Logger;
+}
+
+export interface SendOptions {
+  /** A transaction (or any connection) of the caller's: the command commits with it. */
+  readonly connection?: CommonQueryMethods;
+}
+
+/** One item of a mixed-type `sendBatch`. */
+export interface BatchItem<TData extends CommandData = CommandData> {
+  readonly command: CommandDefinition<TData, CommandData | void>;
+  readonly input: SendInput<TData>;
+}
+
+export interface CreateBatchInput {
+  readonly batchId?: string;
+  readonly name?: string | null;
+  readonly customData?: Record<string, unknown> | null;
+  readonly commands: readonly BatchItem[];
+}
+
+export interface CreateBatchResult {
+  readonly batchId: string;
+  readonly commands: readonly EnqueueResult[];
+}
+
+export type { EnqueueResult as SendResult };
+
+export class Producer {
+  readonly domain: string;
+  readonly #pool: DatabasePool;
+  readonly #maxAttempts: number;
+  readonly #maxPayloadBytes: number;
+  readonly #logger: Logger;
+  readonly #queues: QueueRegistry;
+
+  constructor(options: ProducerOptions) {
+    assertDomain(options.domain);
+    this.domain = options.domain;
+    this.#pool = options.pool;
+    this.#maxAttempts = options.maxAttempts ?? DEFAULTS.maxAttempts;
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes;
+    assertPositiveInteger('maxAttempts', this.#maxAttempts);
+    assertPositiveInteger('maxPayloadBytes', this.#maxPayloadBytes);
+    this.#queues = new QueueRegistry(options.pool);
+    this.#logger = (options.logger ?? defaultLogger()).child({ domain: this.domain });
+  }
+
+  /** Sends one command; a known command_id is reported as `duplicate`, never enqueued twice. */
+  async send<TData extends CommandData>(
+    command: CommandDefinition<TData, CommandData | void>,
+    input: SendInput<TData>,
+    options: SendOptions = {},
+  ): Promise<EnqueueResult> {
+    const [result] = await this.sendBatch([{ command, input } as BatchItem], options);
+    if (!result) throw new Error('unreachable: one command in, one result out');
+    return result;
+  }
+
+  /** Sends many commands with set-based SQL: one statement per step, not one per command. */
+  async sendBatch(items: readonly BatchItem[], options: SendOptions = {}): Promise<EnqueueResult[]> {
+    if (items.length === 0) return [];
+    const prepared = this.#prepareAll(items, null);
+    await this.#ensureQueues(prepared, options.connection);
+    const results = await (options.connection ?? this.#pool).transaction((tx) =>
+      enqueueCommands(tx, this.domain, prepared),
+    );
+    this.#logSent(results);
+    return results;
+  }
+
+  /**
+   * Creates a batch and its commands in one transaction. Every command must be
+   * new: a duplicate would leave the batch's total_count unreachable, so it is
+   * a DuplicateCommandError and nothing is written.
+   */
+  async createBatch(input: CreateBatchInput, options: SendOptions = {}): Promise<CreateBatchResult> {
+    if (input.commands.length === 0) {
+      throw new InvalidInputError('INVALID_ARGUMENT', 'commands: a batch needs at least one command, got 0');
+    }
+    const batchId = input.batchId ?? randomUUID();
+    assertUuid('batchId', batchId);
+    const prepared = this.#prepareAll(input.commands, batchId);
+    await this.#ensureQueues(prepared, options.connection);
+    const results = await (options.connection ?? this.#pool).transaction(async (tx) => {
+      await insertBatch(tx, {
+        domain: this.domain,
+        batchId,
+        name: input.name ?? null,
+        customData: input.customData ?? null,
+        totalCount: prepared.length,
+      });
+      const enqueued = await enqueueCommands(tx, this.domain, prepared);
+      const duplicates = enqueued.filter((r) => r.duplicate).map((r) => r.commandId);
+      if (duplicates.length > 0) throw new DuplicateCommandError(this.domain, duplicates);
+      return enqueued;
+    });
+    this.#logger.info({ batchId, commands: results.length }, 'batch created');
+    return { batchId, commands: results };
+  }
+
+  #prepareAll(items: readonly BatchItem[], batchId: string | null): PreparedCommand[] {
+    const context = {
+      domain: this.domain,
+      maxAttempts: this.#maxAttempts,
+      maxPayloadBytes: this.#maxPayloadBytes,
+      batchId,
+      now: new Date(),
+    };
+    const prepared = items.map(({ command, input }) => prepareCommand(command, input, context));
+    const seen = new Set<string>();
+    for (const { envelope } of prepared) {
+      if (seen.has(envelope.command_id)) {
+        throw new InvalidInputError(
+          'INVALID_ARGUMENT',
+          `commands: command_id ${envelope.command_id} appears twice in one call`,
+        );
+      }
+      seen.add(envelope.command_id);
+    }
+    return prepared;
+  }
+
+  /**
+   * Queues are created outside the caller's transaction: creating a queue is
+   * idempotent DDL that must not roll back with a business write. A reply
+   * queue other than the domain's own must already exist.
+   */
+  async #ensureQueues(prepared: readonly PreparedCommand[], connection?: CommonQueryMethods): Promise<void> {
+    await this.#queues.ensureCreated(commandQueueName(this.domain), connection);
+    const replyQueues = new Set(prepared.map((p) => p.envelope.reply_to).filter((q) => q !== null));
+    for (const queue of replyQueues) {
+      if (queue === replyQueueName(this.domain)) await this.#queues.ensureCreated(queue, connection);
+      else await this.#queues.assertExists(queue, connection);
+    }
+  }
+
+  /**
+   * Creates the domain's command and reply queues. Call it once at start-up
+   * when commands are sent inside your own transactions: queues created here
+   * are remembered, so those sends do no DDL.
+   */
+  async setup(): Promise<void> {
+    await this.#queues.ensureCreated(commandQueueName(this.domain));
+    await this.#queues.ensureCreated(replyQueueName(this.domain));
+  }
+
+  #logSent(results: readonly EnqueueResult[]): void {
+    for (const result of results) {
+      if (result.duplicate) this.#logger.info({ commandId: result.commandId }, 'duplicate command ignored');
+      else this.#logger.debug({ commandId: result.commandId, msgId: result.msgId }, 'command sent');
+    }
+  }
+}

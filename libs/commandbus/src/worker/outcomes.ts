@@ -1,0 +1,116 @@
+// How a delivery ends, each in the transaction it is given (lifecycle.md,
+// worker step 6). Every one first re-checks, under the command row's lock,
+// that this delivery is still the current attempt: a delivery whose lease
+// lapsed and that another worker took over must not finish the command.
+import type { CommonQueryMethods } from 'slonik';
+import {
+  archivePayloads,
+  failCommand,
+  finishCommand,
+  lockCommand,
+} from '@commandbus/commandbus-schema';
+import { archive, deleteMessage, setVt } from '@commandbus/pgmq';
+import { sendReply, type ReplyTarget } from './reply.ts';
+
+export interface Delivery extends ReplyTarget {
+  readonly queue: string;
+  readonly msgId: number;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly batchId: string | null;
+}
+
+export interface CommandFailure {
+  readonly type: 'TRANSIENT' | 'PERMANENT';
+  readonly code: string;
+  readonly message: string;
+}
+
+/** True when `delivery` still owns the command: IN_PROGRESS at this attempt. Locks the row. */
+export async function ownsCommand(tx: CommonQueryMethods, delivery: Delivery): Promise<boolean> {
+  const row = await lockCommand(tx, { domain: delivery.domain, commandId: delivery.commandId });
+  return row !== null && row.status === 'IN_PROGRESS' && row.attempts === delivery.attempt;
+}
+
+/** Returns whether this completed the command's batch. */
+export async function completeDelivery(
+  tx: CommonQueryMethods,
+  delivery: Delivery,
+  replyData: Record<string, unknown> | null,
+): Promise<boolean> {
+  const batchCompleted = await finishCommand(tx, {
+    domain: delivery.domain,
+    commandId: delivery.commandId,
+    status: 'COMPLETED',
+    eventType: 'COMPLETED',
+    details: { msg_id: delivery.msgId, attempt: delivery.attempt },
+  });
+  await deleteMessage(tx, { queue: delivery.queue, msgId: delivery.msgId });
+  await sendReply(tx, delivery, { outcome: 'SUCCESS', data: replyData });
+  return batchCompleted;
+}
+
+export async function cancelDelivery(
+  tx: CommonQueryMethods,
+  delivery: Delivery,
+  reason: string,
+): Promise<boolean> {
+  const batchCompleted = await finishCommand(tx, {
+    domain: delivery.domain,
+    commandId: delivery.commandId,
+    status: 'CANCELED',
+    eventType: 'CANCELED',
+    details: { msg_id: delivery.msgId, attempt: delivery.attempt, reason },
+  });
+  await archive(tx, { queue: delivery.queue, msgId: delivery.msgId });
+  await sendReply(tx, delivery, {
+    outcome: 'CANCELED',
+    error: { type: 'CANCELED', code: 'CANCELED_BY_HANDLER', message: reason },
+  });
+  return batchCompleted;
+}
+
+/** A transient failure with attempts left: the same message comes back after `delaySeconds`. */
+export async function retryDeliveryLater(
+  tx: CommonQueryMethods,
+  delivery: Delivery,
+  failure: CommandFailure,
+  delaySeconds: number,
+): Promise<void> {
+  await failCommand(tx, {
+    domain: delivery.domain,
+    commandId: delivery.commandId,
+    errorType: failure.type,
+    errorCode: failure.code,
+    errorMsg: failure.message,
+    attempt: delivery.attempt,
+    maxAttempts: delivery.maxAttempts,
+    msgId: delivery.msgId,
+  });
+  await setVt(tx, { queue: delivery.queue, msgId: delivery.msgId, vt: delaySeconds });
+}
+
+/**
+ * The payload is kept in commandbus.payload_archive, so an operator retry
+ * never depends on PGMQ's archive retention. No reply: the operator's
+ * decision produces it.
+ */
+export async function moveDeliveryToTroubleshooting(
+  tx: CommonQueryMethods,
+  delivery: Pick<Delivery, 'domain' | 'commandId' | 'queue' | 'msgId' | 'attempt'>,
+  failure: CommandFailure,
+  payload: unknown,
+): Promise<boolean> {
+  await archivePayloads(tx, [{ domain: delivery.domain, commandId: delivery.commandId, payload }]);
+  await archive(tx, { queue: delivery.queue, msgId: delivery.msgId });
+  return finishCommand(tx, {
+    domain: delivery.domain,
+    commandId: delivery.commandId,
+    status: 'IN_TROUBLESHOOTING_QUEUE',
+    eventType: 'MOVED_TO_TROUBLESHOOTING_QUEUE',
+    errorType: failure.type,
+    errorCode: failure.code,
+    errorMsg: failure.message,
+    details: { msg_id: delivery.msgId, attempt: delivery.attempt, error_code: failure.code },
+  });
+}

@@ -1,0 +1,160 @@
+// The worker: leases messages of one domain's command queue and runs up to
+// `concurrency` handlers at once. Wakes on NOTIFY, polls as a fallback, and
+// never spins on an empty queue.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { read } from '@commandbus/pgmq';
+import type { CommandData, CommandDefinition } from '../command-definition.ts';
+import { DEFAULTS } from '../defaults.ts';
+import { ConfigError } from '../errors.ts';
+import { defaultLogger } from '../logger.ts';
+import { commandQueueName, notifyChannel } from '../names.ts';
+import { QueueRegistry } from '../queue-registry.ts';
+import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver.ts';
+import type { CommandHandler, RegisteredHandler } from './handler.ts';
+import { NotifyListener } from './notify-listener.ts';
+import { nextBackoffMs } from './reconnect-backoff.ts';
+import { Wakeup } from './wakeup.ts';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
+
+export type WorkerOutcomeCounts = Record<DeliveryOutcome, number>;
+
+export class Worker {
+  readonly domain: string;
+  readonly queue: string;
+  readonly #options: ResolvedWorkerOptions;
+  readonly #logger: Logger;
+  readonly #handlers = new Map<string, RegisteredHandler>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #wakeup = new Wakeup();
+  readonly #shutdown = new AbortController();
+  readonly #counts: WorkerOutcomeCounts = {
+    completed: 0,
+    canceled: 0,
+    retry: 0,
+    troubleshooting: 0,
+    stale: 0,
+    invalid: 0,
+    abandoned: 0,
+  };
+  #listener: NotifyListener | undefined;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+
+  constructor(options: WorkerOptions) {
+    this.#options = resolveWorkerOptions(options);
+    this.domain = this.#options.domain;
+    this.queue = commandQueueName(this.domain);
+    this.#logger = (options.logger ?? defaultLogger()).child({ domain: this.domain });
+  }
+
+  /** Registers the handler of one command type; typed from its definition. */
+  register<TData extends CommandData, TReply extends CommandData | void>(
+    definition: CommandDefinition<TData, TReply>,
+    handle: CommandHandler<TData, TReply>,
+  ): this {
+    if (this.#loop) throw new ConfigError('register handlers before start()');
+    if (this.#handlers.has(definition.type)) {
+      throw new ConfigError(`a handler for ${definition.type} is already registered`);
+    }
+    this.#handlers.set(definition.type, { definition, handle } as unknown as RegisteredHandler);
+    return this;
+  }
+
+  /** How deliveries ended so far, by outcome. */
+  get counts(): Readonly<WorkerOutcomeCounts> {
+    return { ...this.#counts };
+  }
+
+  async start(): Promise<void> {
+    if (this.#loop) throw new ConfigError('worker already started');
+    const { pool, databaseUrl } = this.#options;
+    const queues = new QueueRegistry(pool);
+    await queues.ensureCreated(this.queue);
+    if (databaseUrl) {
+      this.#listener = new NotifyListener({
+        databaseUrl,
+        channel: notifyChannel(this.domain),
+        onNotify: () => this.#wakeup.wake(),
+        logger: this.#logger,
+        reconnectMinMs: DEFAULTS.reconnectMinMs,
+        reconnectMaxMs: DEFAULTS.reconnectMaxMs,
+      });
+      await this.#listener.start();
+    }
+    const deps: DeliverDeps = {
+      pool,
+      domain: this.domain,
+      queue: this.queue,
+      handlers: this.#handlers,
+      logger: this.#logger,
+      visibilityTimeoutSeconds: this.#options.visibilityTimeoutSeconds,
+      backoffSeconds: this.#options.backoffSeconds,
+      extendLeases: this.#options.extendLeases,
+      shutdownSignal: this.#shutdown.signal,
+      replyQueues: queues,
+      onBatchCompleted: this.#options.onBatchCompleted,
+    };
+    this.#loop = this.#leaseLoop(deps);
+    this.#logger.info(
+      { concurrency: this.#options.concurrency, handlers: [...this.#handlers.keys()] },
+      'worker started',
+    );
+  }
+
+  /**
+   * Stops leasing, lets in-flight handlers finish within the grace period,
+   * then aborts the rest: their messages are redelivered after the lease.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#wakeup.wake();
+    await this.#loop;
+    const drained = await Promise.race([
+      Promise.allSettled([...this.#inFlight]).then(() => true),
+      sleep(this.#options.shutdownGraceMs, false, { ref: false }),
+    ]);
+    if (!drained) {
+      this.#logger.warn({ inFlight: this.#inFlight.size }, 'grace period over; aborting handlers');
+      this.#shutdown.abort(new Error('worker shutting down'));
+    }
+    await this.#listener?.stop();
+    this.#logger.info({ counts: this.#counts }, 'worker stopped');
+  }
+
+  async #leaseLoop(deps: DeliverDeps): Promise<void> {
+    const { pool, concurrency, visibilityTimeoutSeconds, pollIntervalMs } = this.#options;
+    let errorDelay = 0;
+    while (!this.#stopping) {
+      const free = concurrency - this.#inFlight.size;
+      if (free <= 0) {
+        await this.#wakeup.wait(pollIntervalMs);
+        continue;
+      }
+      this.#wakeup.clear();
+      let messages;
+      try {
+        messages = await read(pool, { queue: this.queue, vt: visibilityTimeoutSeconds, qty: free });
+        errorDelay = 0;
+      } catch (error) {
+        errorDelay = nextBackoffMs(errorDelay, DEFAULTS.reconnectMinMs, DEFAULTS.reconnectMaxMs);
+        this.#logger.error({ err: error, retryInMs: errorDelay }, 'cannot read the queue; retrying');
+        await this.#wakeup.wait(errorDelay);
+        continue;
+      }
+      for (const message of messages) {
+        const delivery = deliver(deps, message).then((outcome) => {
+          this.#counts[outcome] += 1;
+        });
+        this.#inFlight.add(delivery);
+        void delivery.finally(() => {
+          this.#inFlight.delete(delivery);
+          this.#wakeup.wake();
+        });
+      }
+      // A full read suggests more is waiting: read again as soon as a slot is free.
+      if (messages.length === 0) await this.#wakeup.wait(pollIntervalMs);
+    }
+  }
+}

@@ -125,3 +125,7 @@ export type {
   CompletionLatency,
   StatsScope,
 } from './queries/command-stats.ts';
+export { receiveCommands } from './queries/receive-commands.ts';
+export type { ReceiveCommandsInput } from './queries/receive-commands.ts';
+export { completeCommands } from './queries/complete-commands.ts';
+export type { CompleteCommandsInput, CompletedCommand, CompletedDelivery } from './queries/complete-commands.ts';

@@ -3,13 +3,15 @@
 // ends in an outcome, or is logged and left to PGMQ's redelivery.
 import type { DatabasePool } from 'slonik';
 import type { Logger } from 'pino';
-import { getCommand, receiveCommand } from '@commandbus/commandbus-schema';
+import { getCommand, receiveCommand, receiveCommands, type ReceivedCommand } from '@commandbus/commandbus-schema';
 import { archive, deleteMessage, type PgmqMessage } from '@commandbus/pgmq';
 import type { CommandData } from '../command-definition.ts';
 import { commandEnvelopeSchema, commandIdProbeSchema, type CommandEnvelope } from '../envelope.ts';
 import { CancelCommandError, PermanentCommandError, TransientCommandError } from '../errors.ts';
 import type { QueueRegistry } from '../queue-registry.ts';
+import type { CompletionBatcher } from './completion-batcher.ts';
 import type { HandlerContext, RegisteredHandler } from './handler.ts';
+import { LazyTransaction } from './lazy-transaction.ts';
 import { extendLeaseWhileRunning } from './lease-extender.ts';
 import {
   cancelDelivery,
@@ -17,6 +19,7 @@ import {
   moveDeliveryToTroubleshooting,
   ownsCommand,
   retryDeliveryLater,
+  SupersededDeliveryError,
   type CommandFailure,
   type Delivery,
 } from './outcomes.ts';
@@ -48,12 +51,49 @@ export interface DeliverDeps {
   readonly extendLeases: boolean;
   readonly shutdownSignal: AbortSignal;
   readonly replyQueues: QueueRegistry;
+  readonly completions: CompletionBatcher;
   readonly onBatchCompleted: (event: BatchCompletedEvent) => void;
 }
 
-export async function deliver(deps: DeliverDeps, message: PgmqMessage): Promise<DeliveryOutcome> {
+/**
+ * Starts the delivery of one read's messages: envelopes are checked, the
+ * valid ones received in one statement, then each runs on its own. One
+ * promise per message, none of which rejects.
+ */
+export function startDeliveries(deps: DeliverDeps, messages: readonly PgmqMessage[]): Promise<DeliveryOutcome>[] {
+  const checked = messages.map((message) => ({ message, envelope: checkEnvelope(deps, message) }));
+  const batch = new Map<string, PgmqMessage>();
+  for (const { message, envelope } of checked) {
+    if (envelope.ok && !batch.has(envelope.value.command_id)) batch.set(envelope.value.command_id, message);
+  }
+  const received = receiveCommands(deps.pool, {
+    domain: deps.domain,
+    deliveries: [...batch].map(([commandId, message]) => ({ commandId, msgId: message.msgId })),
+  });
+  // Observed here so that a failed receive is never an unhandled rejection,
+  // even when every message of the read turned out to be invalid.
+  received.catch(() => undefined);
+  return checked.map(({ message, envelope }) =>
+    guard(deps, message, async () => {
+      if (!envelope.ok) return rejectInvalidMessage(deps, message, envelope.reason);
+      const commandId = envelope.value.command_id;
+      const row =
+        batch.get(commandId) === message
+          ? (await received).get(commandId)
+          : // The same command twice in one read: receive the second on its own.
+            await receiveCommand(deps.pool, { domain: deps.domain, commandId, newStatus: 'IN_PROGRESS', msgId: message.msgId });
+      return deliverReceived(deps, message, envelope.value, row ?? null);
+    }),
+  );
+}
+
+async function guard(
+  deps: DeliverDeps,
+  message: PgmqMessage,
+  work: () => Promise<DeliveryOutcome>,
+): Promise<DeliveryOutcome> {
   try {
-    return await deliverOrThrow(deps, message);
+    return await work();
   } catch (error) {
     // The database went away mid-delivery, most likely. The lease runs out and
     // the message is delivered again, with attempts one higher.
@@ -62,22 +102,29 @@ export async function deliver(deps: DeliverDeps, message: PgmqMessage): Promise<
   }
 }
 
-async function deliverOrThrow(deps: DeliverDeps, message: PgmqMessage): Promise<DeliveryOutcome> {
-  const { pool, domain, queue } = deps;
+type EnvelopeCheck = { ok: true; value: CommandEnvelope } | { ok: false; reason: string };
+
+function checkEnvelope(deps: DeliverDeps, message: PgmqMessage): EnvelopeCheck {
   const parsed = commandEnvelopeSchema.safeParse(message.message);
-  if (!parsed.success || parsed.data.domain !== domain) {
-    const reason = parsed.success
-      ? `envelope domain ${parsed.data.domain} is not ${domain}`
-      : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    return rejectInvalidMessage(deps, message, reason);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+    };
   }
-  const envelope = parsed.data;
-  const received = await receiveCommand(pool, {
-    domain,
-    commandId: envelope.command_id,
-    newStatus: 'IN_PROGRESS',
-    msgId: message.msgId,
-  });
+  if (parsed.data.domain !== deps.domain) {
+    return { ok: false, reason: `envelope domain ${parsed.data.domain} is not ${deps.domain}` };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+async function deliverReceived(
+  deps: DeliverDeps,
+  message: PgmqMessage,
+  envelope: CommandEnvelope,
+  received: ReceivedCommand | null,
+): Promise<DeliveryOutcome> {
+  const { pool, domain, queue } = deps;
   if (!received) {
     // Terminal, in the troubleshooting queue, or unknown: the message is stale.
     await deleteMessage(pool, { queue, msgId: message.msgId });
@@ -147,41 +194,44 @@ async function runHandler(
         logger,
       })
     : { stop: () => undefined };
+  const transaction = new LazyTransaction(deps.pool);
   try {
     if (delivery.replyTo) await deps.replyQueues.ensureCreated(delivery.replyTo);
-    const result = await deps.pool.transaction(async (tx) => {
-      // Holding the row lock while the handler runs means a redelivery of the
-      // same command (lease lapsed) waits here instead of running beside us.
-      if (!(await ownsCommand(tx, delivery))) return { stale: true as const };
-      const context: HandlerContext = {
-        command: {
-          domain: delivery.domain,
-          commandId: delivery.commandId,
-          commandType: delivery.commandType,
-          data,
-          correlationId: delivery.correlationId,
-          batchId: delivery.batchId,
-          replyTo: delivery.replyTo,
-          createdAt: envelope.created_at,
-        },
-        attempt: delivery.attempt,
-        maxAttempts: delivery.maxAttempts,
-        db: tx,
-        signal: deps.shutdownSignal,
-        logger,
-      };
-      const reply = await registered.handle(context);
-      const replyData = parseReply(registered, reply);
-      return { stale: false as const, batchCompleted: await completeDelivery(tx, delivery, replyData) };
-    });
-    if (result.stale) {
-      logger.info('delivery superseded by a newer attempt; not run');
+    const context: HandlerContext = {
+      command: {
+        domain: delivery.domain,
+        commandId: delivery.commandId,
+        commandType: delivery.commandType,
+        data,
+        correlationId: delivery.correlationId,
+        batchId: delivery.batchId,
+        replyTo: delivery.replyTo,
+        createdAt: envelope.created_at,
+      },
+      attempt: delivery.attempt,
+      maxAttempts: delivery.maxAttempts,
+      db: transaction.connection,
+      signal: deps.shutdownSignal,
+      logger,
+    };
+    const replyData = parseReply(registered, await registered.handle(context));
+    const finished = transaction.used
+      ? // The handler wrote: its writes and the finish commit together.
+        await transaction.commit((tx) => completeDelivery(tx, delivery, replyData))
+      : await deps.completions.complete(delivery, replyData);
+    if (!finished) {
+      logger.info('delivery superseded by a newer attempt; its result is discarded');
       return 'stale';
     }
-    logger.info('completed');
-    if (result.batchCompleted) announceBatch(deps, delivery);
+    logger.debug('completed');
+    if (finished.batchCompleted) announceBatch(deps, delivery);
     return 'completed';
   } catch (error) {
+    await transaction.rollback(error);
+    if (error instanceof SupersededDeliveryError) {
+      logger.info('delivery superseded by a newer attempt; its writes are rolled back');
+      return 'stale';
+    }
     return handleFailure(deps, delivery, envelope, error, logger);
   } finally {
     lease.stop();

@@ -1,6 +1,6 @@
 // What a handler sees and returns. Its writes go through `db`, the
 // transaction that also finishes the command, so they commit together.
-import type { DatabaseTransactionConnection } from 'slonik';
+import type { CommonQueryMethods } from 'slonik';
 import type { Logger } from 'pino';
 import type { CommandData, CommandDefinition } from '../command-definition.ts';
 
@@ -20,8 +20,11 @@ export interface HandlerContext<TData extends CommandData = CommandData> {
   /** 1 on the first delivery. */
   readonly attempt: number;
   readonly maxAttempts: number;
-  /** The finishing transaction: writes here commit exactly when the command completes. */
-  readonly db: DatabaseTransactionConnection;
+  /**
+   * The finishing transaction, opened on first use: writes here commit
+   * exactly when the command completes, and roll back when it does not.
+   */
+  readonly db: CommonQueryMethods;
   /** Aborted when the worker shuts down and the grace period is over. */
   readonly signal: AbortSignal;
   readonly logger: Logger;

@@ -5,11 +5,13 @@
 import type { CommonQueryMethods } from 'slonik';
 import {
   archivePayloads,
+  completeCommands,
   failCommand,
   finishCommand,
   lockCommand,
+  type CompletedCommand,
 } from '@commandbus/commandbus-schema';
-import { archive, deleteMessage, setVt } from '@commandbus/pgmq';
+import { archive, setVt } from '@commandbus/pgmq';
 import { sendReply, type ReplyTarget } from './reply.ts';
 
 export interface Delivery extends ReplyTarget {
@@ -32,22 +34,32 @@ export async function ownsCommand(tx: CommonQueryMethods, delivery: Delivery): P
   return row !== null && row.status === 'IN_PROGRESS' && row.attempts === delivery.attempt;
 }
 
-/** Returns whether this completed the command's batch. */
+/** A delivery whose lease lapsed and that a newer attempt took over: it must not finish. */
+export class SupersededDeliveryError extends Error {
+  constructor(commandId: string, attempt: number) {
+    super(`command ${commandId}: attempt ${attempt} was superseded by a newer delivery`);
+    this.name = 'SupersededDeliveryError';
+  }
+}
+
+/**
+ * Finishes the command in the handler's transaction, deletes its message and
+ * replies. Throws SupersededDeliveryError when a newer delivery owns the
+ * command, so the handler's writes roll back.
+ */
 export async function completeDelivery(
   tx: CommonQueryMethods,
   delivery: Delivery,
   replyData: Record<string, unknown> | null,
-): Promise<boolean> {
-  const batchCompleted = await finishCommand(tx, {
+): Promise<CompletedCommand> {
+  const [finished] = await completeCommands(tx, {
     domain: delivery.domain,
-    commandId: delivery.commandId,
-    status: 'COMPLETED',
-    eventType: 'COMPLETED',
-    details: { msg_id: delivery.msgId, attempt: delivery.attempt },
+    queue: delivery.queue,
+    deliveries: [{ commandId: delivery.commandId, msgId: delivery.msgId, attempt: delivery.attempt }],
   });
-  await deleteMessage(tx, { queue: delivery.queue, msgId: delivery.msgId });
+  if (!finished) throw new SupersededDeliveryError(delivery.commandId, delivery.attempt);
   await sendReply(tx, delivery, { outcome: 'SUCCESS', data: replyData });
-  return batchCompleted;
+  return finished;
 }
 
 export async function cancelDelivery(

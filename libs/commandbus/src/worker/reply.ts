@@ -1,6 +1,6 @@
 // The reply envelope a finished command sends to the queue its sender named.
 import type { CommonQueryMethods } from 'slonik';
-import { send } from '@commandbus/pgmq';
+import { send, sendBatch } from '@commandbus/pgmq';
 import type { ReplyEnvelope, ReplyOutcome } from '../envelope.ts';
 
 export interface ReplyTarget {
@@ -38,4 +38,19 @@ export async function sendReply(
 ): Promise<void> {
   if (!target.replyTo) return;
   await send(db, { queue: target.replyTo, message: buildReply(target, content) });
+}
+
+/** Many replies, one send_batch per reply queue. */
+export async function sendReplies(
+  db: CommonQueryMethods,
+  replies: readonly { readonly target: ReplyTarget; readonly content: ReplyContent }[],
+): Promise<void> {
+  const byQueue = new Map<string, ReplyEnvelope[]>();
+  for (const { target, content } of replies) {
+    if (!target.replyTo) continue;
+    const queued = byQueue.get(target.replyTo) ?? [];
+    queued.push(buildReply(target, content));
+    byQueue.set(target.replyTo, queued);
+  }
+  for (const [queue, messages] of byQueue) await sendBatch(db, { queue, messages });
 }

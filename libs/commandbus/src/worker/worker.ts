@@ -10,7 +10,8 @@ import { ConfigError } from '../errors.ts';
 import { defaultLogger } from '../logger.ts';
 import { commandQueueName, notifyChannel } from '../names.ts';
 import { QueueRegistry } from '../queue-registry.ts';
-import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver.ts';
+import { CompletionBatcher } from './completion-batcher.ts';
+import { startDeliveries, type DeliverDeps, type DeliveryOutcome } from './deliver.ts';
 import type { CommandHandler, RegisteredHandler } from './handler.ts';
 import { NotifyListener } from './notify-listener.ts';
 import { nextBackoffMs } from './reconnect-backoff.ts';
@@ -93,6 +94,7 @@ export class Worker {
       extendLeases: this.#options.extendLeases,
       shutdownSignal: this.#shutdown.signal,
       replyQueues: queues,
+      completions: new CompletionBatcher(pool, this.domain, this.queue),
       onBatchCompleted: this.#options.onBatchCompleted,
     };
     this.#loop = this.#leaseLoop(deps);
@@ -143,8 +145,8 @@ export class Worker {
         await this.#wakeup.wait(errorDelay);
         continue;
       }
-      for (const message of messages) {
-        const delivery = deliver(deps, message).then((outcome) => {
+      for (const started of startDeliveries(deps, messages)) {
+        const delivery = started.then((outcome) => {
           this.#counts[outcome] += 1;
         });
         this.#inFlight.add(delivery);

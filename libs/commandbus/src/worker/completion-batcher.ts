@@ -1,0 +1,84 @@
+// Finishes successful deliveries whose handlers wrote nothing in groups: one
+// statement finishes every command of a group and deletes their messages.
+// While one group is being written the next one gathers, so a group is as
+// large as the load makes it and a lone command waits for no timer.
+import type { DatabasePool } from 'slonik';
+import { completeCommands, type CompletedCommand } from '@commandbus/commandbus-schema';
+import type { Delivery } from './outcomes.ts';
+import { sendReplies } from './reply.ts';
+
+interface PendingCompletion {
+  readonly delivery: Delivery;
+  readonly replyData: Record<string, unknown> | null;
+  readonly resolve: (result: CompletedCommand | null) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** The largest group one statement finishes. */
+const MAX_GROUP = 200;
+
+export class CompletionBatcher {
+  readonly #pool: DatabasePool;
+  readonly #domain: string;
+  readonly #queue: string;
+  #pending: PendingCompletion[] = [];
+  #flushing = false;
+
+  constructor(pool: DatabasePool, domain: string, queue: string) {
+    this.#pool = pool;
+    this.#domain = domain;
+    this.#queue = queue;
+  }
+
+  /** Resolves once the command is finished; `null` when a newer delivery owns it. */
+  complete(delivery: Delivery, replyData: Record<string, unknown> | null): Promise<CompletedCommand | null> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ delivery, replyData, resolve, reject });
+      if (!this.#flushing) void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const group = this.#pending.splice(0, MAX_GROUP);
+        try {
+          const finished = await this.#finishGroup(group);
+          const byCommand = new Map(finished.map((done) => [done.commandId, done]));
+          for (const item of group) item.resolve(byCommand.get(item.delivery.commandId) ?? null);
+        } catch (error) {
+          for (const item of group) item.reject(error);
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #finishGroup(group: readonly PendingCompletion[]): Promise<CompletedCommand[]> {
+    const input = {
+      domain: this.#domain,
+      queue: this.#queue,
+      deliveries: group.map(({ delivery }) => ({
+        commandId: delivery.commandId,
+        msgId: delivery.msgId,
+        attempt: delivery.attempt,
+      })),
+    };
+    const withReplies = group.filter(({ delivery }) => delivery.replyTo);
+    // No replies: the one statement is atomic on its own, no transaction needed.
+    if (withReplies.length === 0) return completeCommands(this.#pool, input);
+    return this.#pool.transaction(async (tx) => {
+      const finished = await completeCommands(tx, input);
+      const owned = new Set(finished.map((done) => done.commandId));
+      await sendReplies(
+        tx,
+        withReplies
+          .filter(({ delivery }) => owned.has(delivery.commandId))
+          .map(({ delivery, replyData }) => ({ target: delivery, content: { outcome: 'SUCCESS' as const, data: replyData } })),
+      );
+      return finished;
+    });
+  }
+}

@@ -1,13 +1,7 @@
-// The set-based core of every send: commands rows, PGMQ messages, msg ids,
-// SENT audit rows and the wake-up NOTIFY, all in the caller's transaction.
+// Every send comes down to this: one statement that enqueues the new
+// commands and reports the ones that already existed as duplicates.
 import type { CommonQueryMethods } from 'slonik';
-import {
-  insertAuditEvents,
-  insertCommands,
-  notifyWorkers,
-  setCommandMsgIds,
-} from '@commandbus/commandbus-schema';
-import { sendBatch } from '@commandbus/pgmq';
+import { enqueueCommands as enqueueStatement } from '@commandbus/commandbus-schema';
 import { commandQueueName, notifyChannel } from '../names.ts';
 import type { PreparedCommand } from './prepare-command.ts';
 
@@ -18,65 +12,29 @@ export interface EnqueueResult {
   readonly duplicate: boolean;
 }
 
-/**
- * Inserting first, with ON CONFLICT DO NOTHING, is what makes duplicates safe
- * under concurrency: a second sender of the same command_id waits on the
- * unique index for the first one's commit and then inserts nothing, so only
- * the command that really was new gets a message.
- */
 export async function enqueueCommands(
-  tx: CommonQueryMethods,
+  db: CommonQueryMethods,
   domain: string,
+  batchId: string | null,
   commands: readonly PreparedCommand[],
 ): Promise<EnqueueResult[]> {
-  const queue = commandQueueName(domain);
-  const inserted = new Set(
-    await insertCommands(
-      tx,
-      commands.map(({ envelope, maxAttempts }) => ({
-        domain,
-        queueName: queue,
-        commandId: envelope.command_id,
-        commandType: envelope.command_type,
-        maxAttempts,
-        replyQueue: envelope.reply_to ?? '',
-        correlationId: envelope.correlation_id,
-        batchId: envelope.batch_id,
-      })),
-    ),
-  );
-  const fresh = commands.filter(({ envelope }) => inserted.has(envelope.command_id));
-  const msgIdByCommand = new Map<string, number>();
-  if (fresh.length > 0) {
-    const msgIds = await sendBatch(tx, { queue, messages: fresh.map(({ envelope }) => envelope) });
-    fresh.forEach(({ envelope }, index) => {
-      const msgId = msgIds[index];
-      if (msgId !== undefined) msgIdByCommand.set(envelope.command_id, msgId);
-    });
-    const sent = fresh.map(({ envelope }) => ({
-      domain,
+  const enqueued = await enqueueStatement(db, {
+    domain,
+    queue: commandQueueName(domain),
+    batchId,
+    channel: notifyChannel(domain),
+    commands: commands.map(({ envelope, maxAttempts }) => ({
       commandId: envelope.command_id,
-      msgId: msgIdByCommand.get(envelope.command_id) ?? 0,
-    }));
-    await setCommandMsgIds(tx, sent);
-    await insertAuditEvents(
-      tx,
-      fresh.map(({ envelope, maxAttempts }) => ({
-        domain,
-        commandId: envelope.command_id,
-        eventType: 'SENT' as const,
-        details: {
-          msg_id: msgIdByCommand.get(envelope.command_id) ?? null,
-          command_type: envelope.command_type,
-          max_attempts: maxAttempts,
-          ...(envelope.batch_id ? { batch_id: envelope.batch_id } : {}),
-        },
-      })),
-    );
-    await notifyWorkers(tx, { channel: notifyChannel(domain) });
-  }
+      commandType: envelope.command_type,
+      maxAttempts,
+      replyQueue: envelope.reply_to ?? '',
+      correlationId: envelope.correlation_id,
+      message: envelope,
+    })),
+  });
+  const msgIds = new Map(enqueued.map((e) => [e.commandId, e.msgId]));
   return commands.map(({ envelope }) => {
-    const msgId = msgIdByCommand.get(envelope.command_id);
+    const msgId = msgIds.get(envelope.command_id);
     return { commandId: envelope.command_id, msgId: msgId ?? null, duplicate: msgId === undefined };
   });
 }

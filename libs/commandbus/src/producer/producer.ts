@@ -85,9 +85,8 @@ export class Producer {
     if (items.length === 0) return [];
     const prepared = this.#prepareAll(items, null);
     await this.#ensureQueues(prepared, options.connection);
-    const results = await (options.connection ?? this.#pool).transaction((tx) =>
-      enqueueCommands(tx, this.domain, prepared),
-    );
+    // One statement, atomic by itself: no transaction of our own needed.
+    const results = await enqueueCommands(options.connection ?? this.#pool, this.domain, null, prepared);
     this.#logSent(results);
     return results;
   }
@@ -113,7 +112,7 @@ export class Producer {
         customData: input.customData ?? null,
         totalCount: prepared.length,
       });
-      const enqueued = await enqueueCommands(tx, this.domain, prepared);
+      const enqueued = await enqueueCommands(tx, this.domain, batchId, prepared);
       const duplicates = enqueued.filter((r) => r.duplicate).map((r) => r.commandId);
       if (duplicates.length > 0) throw new DuplicateCommandError(this.domain, duplicates);
       return enqueued;

@@ -1,0 +1,133 @@
+// The producer's whole send in ONE statement: PGMQ messages, command rows with
+// their msg_id, SENT audit rows and the wake-up NOTIFY. One round trip, and
+// atomic on its own, so a send outside any transaction needs no BEGIN/COMMIT.
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { bigintColumn } from '../rows.ts';
+import {
+  assertArray,
+  assertDomain,
+  assertInteger,
+  assertNonEmptyString,
+  assertOptionalUuid,
+  assertUuid,
+  CHANNEL_PATTERN,
+  ruleViolation,
+} from '../validation.ts';
+
+export interface EnqueueCommandInput {
+  readonly commandId: string;
+  readonly commandType: string;
+  readonly maxAttempts: number;
+  /** '' when nobody wants a reply. */
+  readonly replyQueue: string;
+  readonly correlationId: string | null;
+  /** The PGMQ message: the command envelope. */
+  readonly message: Readonly<Record<string, unknown>>;
+}
+
+export interface EnqueueCommandsInput {
+  readonly domain: string;
+  readonly queue: string;
+  readonly batchId: string | null;
+  /** NOTIFY channel of the domain's workers. */
+  readonly channel: string;
+  /** Distinct command ids. */
+  readonly commands: readonly EnqueueCommandInput[];
+}
+
+export interface EnqueuedCommand {
+  readonly commandId: string;
+  readonly msgId: number;
+}
+
+const resultRow = z.object({
+  enqueued: z.array(z.object({ command_id: z.string(), msg_id: bigintColumn })),
+  withdrawn: bigintColumn,
+  notified: bigintColumn,
+});
+
+/**
+ * Returns the commands that were new, with their msg ids; the others already
+ * existed (duplicates) and have no message.
+ *
+ * Messages are sent first so that each command row can be inserted with its
+ * msg_id in the same statement. Existing ids are filtered out up front; a
+ * command that a concurrent transaction inserted meanwhile makes our INSERT
+ * wait for it and then skip the row (ON CONFLICT DO NOTHING), and the message
+ * we sent for it is deleted again before this statement ends, so nobody ever
+ * sees it: one command, one message, whoever wins.
+ *
+ * The statement always yields exactly one row, which is what makes PostgreSQL
+ * evaluate the `withdrawn` and `notified` parts even when nothing was new.
+ */
+export async function enqueueCommands(
+  db: CommonQueryMethods,
+  input: EnqueueCommandsInput,
+): Promise<EnqueuedCommand[]> {
+  assertDomain(input.domain);
+  assertNonEmptyString('queue', input.queue);
+  assertOptionalUuid('batchId', input.batchId);
+  if (!CHANNEL_PATTERN.test(input.channel)) {
+    throw ruleViolation('INVALID_ARGUMENT', 'channel', `must match ${CHANNEL_PATTERN.source}`, input.channel);
+  }
+  assertArray('commands', input.commands);
+  input.commands.forEach((command, i) => {
+    assertUuid(`commands[${i}].commandId`, command.commandId);
+    assertNonEmptyString(`commands[${i}].commandType`, command.commandType);
+    assertInteger(`commands[${i}].maxAttempts`, command.maxAttempts, { min: 1 });
+    assertOptionalUuid(`commands[${i}].correlationId`, command.correlationId);
+  });
+  if (input.commands.length === 0) return [];
+  const { commands } = input;
+
+  const row = await db.one(sql.type(resultRow)`
+    WITH input AS MATERIALIZED (
+      SELECT t.*
+        FROM unnest(
+               ${sql.array(commands.map((c) => c.commandId), 'uuid')},
+               ${sql.array(commands.map((c) => c.commandType), 'text')},
+               ${sql.array(commands.map((c) => c.maxAttempts), 'int4')},
+               ${sql.array(commands.map((c) => c.replyQueue), 'text')},
+               ${sql.array(commands.map((c) => c.correlationId), 'uuid')},
+               ${sql.array(commands.map((c) => JSON.stringify(c.message)), 'jsonb')}
+             ) WITH ORDINALITY AS t(command_id, command_type, max_attempts, reply_queue, correlation_id, message, ord)
+       WHERE NOT EXISTS (
+               SELECT 1 FROM commandbus.command AS c
+                WHERE c.domain = ${input.domain} AND c.command_id = t.command_id)
+    ), sent AS MATERIALIZED (
+      SELECT i.*, s.msg_id
+        FROM pgmq.send_batch(${input.queue}, ARRAY(SELECT message FROM input ORDER BY ord))
+             WITH ORDINALITY AS s(msg_id, n)
+        JOIN (SELECT input.*, row_number() OVER (ORDER BY ord) AS n FROM input) AS i USING (n)
+    ), inserted AS (
+      INSERT INTO commandbus.command (
+        domain, queue_name, msg_id, command_id, command_type, status, attempts,
+        max_attempts, reply_queue, correlation_id, batch_id)
+      SELECT ${input.domain}, ${input.queue}, s.msg_id, s.command_id, s.command_type, 'PENDING', 0,
+             s.max_attempts, s.reply_queue, s.correlation_id, ${input.batchId}::uuid
+        FROM sent AS s
+      ON CONFLICT (domain, command_id) DO NOTHING
+      RETURNING command_id, msg_id, command_type, max_attempts
+    ), withdrawn AS (
+      SELECT count(*) AS n
+        FROM pgmq.delete(${input.queue}, ARRAY(
+               SELECT s.msg_id FROM sent AS s
+                WHERE NOT EXISTS (SELECT 1 FROM inserted AS i WHERE i.command_id = s.command_id)))
+    ), audited AS (
+      INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)
+      SELECT ${input.domain}, i.command_id, 'SENT',
+             jsonb_strip_nulls(jsonb_build_object(
+               'msg_id', i.msg_id, 'command_type', i.command_type,
+               'max_attempts', i.max_attempts, 'batch_id', ${input.batchId}::uuid))
+        FROM inserted AS i
+    ), notified AS (
+      SELECT pg_notify(${input.channel}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_new
+    )
+    SELECT COALESCE((SELECT json_agg(json_build_object('command_id', command_id, 'msg_id', msg_id)) FROM inserted), '[]'::json) AS enqueued,
+           (SELECT n FROM withdrawn) AS withdrawn,
+           (SELECT count(*) FROM notified) AS notified
+  `);
+  const parsed = resultRow.parse(row);
+  return parsed.enqueued.map((e) => ({ commandId: e.command_id, msgId: e.msg_id }));
+}

@@ -2,7 +2,7 @@
 // package) that can `CREATE EXTENSION pgmq` from this repository's compatible
 // implementation, for tests, the dev database and the demo.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -39,6 +39,18 @@ export interface EmbeddedServer {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/** For the 'exit' event, where nothing asynchronous runs any more. */
+function removeSynchronously(runDir: string, dataDir: string): void {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // Immediate shutdown: the data is being thrown away anyway.
+    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGQUIT');
+  } catch {
+    // No postmaster.pid: the server never started or has already stopped.
+  }
+  rmSync(runDir, { recursive: true, force: true });
+}
+
 export function serverUrl(port: number, database = 'postgres'): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
@@ -53,11 +65,17 @@ export async function startEmbeddedServer(
   // mkdtemp: that makes a 0700 directory owned by root, which the
   // unprivileged `postgres` user we run the server as could not enter.
   const runDir = temporary ? path.join(tmpdir(), `${TEMP_DIR_PREFIX}${randomBytes(6).toString('hex')}`) : undefined;
+  const dataDir = options.dataDir ?? path.join(runDir ?? '', 'data');
+  // An interrupted run (Ctrl-C, a test runner stopped mid-way) exits without
+  // awaiting stop(): then the server and its files go on the way out.
+  const cleanUpOnExit = () => {
+    if (runDir) removeSynchronously(runDir, dataDir);
+  };
   if (runDir) {
     await mkdir(runDir, { mode: 0o755 });
     await writeFile(path.join(runDir, OWNER_FILE), String(process.pid));
+    process.once('exit', cleanUpOnExit);
   }
-  const dataDir = options.dataDir ?? path.join(runDir ?? '', 'data');
   const port = options.port ?? (await findFreePort());
   const settings: Record<string, string> = {
     // `$system` first: a server that has the real PGMQ installed uses it.
@@ -85,6 +103,7 @@ export async function startEmbeddedServer(
   });
 
   const removeRunDir = async () => {
+    process.off('exit', cleanUpOnExit);
     if (runDir) await rm(runDir, { recursive: true, force: true });
   };
   try {

@@ -131,3 +131,17 @@ export { completeCommands } from './queries/complete-commands.ts';
 export type { CompleteCommandsInput, CompletedCommand, CompletedDelivery } from './queries/complete-commands.ts';
 export { enqueueCommands } from './queries/enqueue-commands.ts';
 export type { EnqueueCommandInput, EnqueueCommandsInput, EnqueuedCommand } from './queries/enqueue-commands.ts';
+export {
+  countTroubleshootingItems,
+  listTroubleshootingIds,
+  listTroubleshootingItems,
+  lockCommands,
+  requeueCommands,
+  tsqRetryEach,
+} from './queries/operator-queries.ts';
+export type {
+  ListTroubleshootingInput,
+  RequeueCommandInput,
+  TroubleshootingFilterInput,
+  TroubleshootingItemRow,
+} from './queries/operator-queries.ts';

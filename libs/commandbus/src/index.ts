@@ -39,3 +39,43 @@ export type { WorkerOutcomeCounts } from './worker/worker.ts';
 export type { WorkerOptions } from './worker/worker-options.ts';
 export type { BatchCompletedEvent, DeliveryOutcome } from './worker/deliver.ts';
 export type { CommandHandler, HandlerContext, ReceivedCommand } from './worker/handler.ts';
+// Operator: the troubleshooting queue, batches and queries (lifecycle.md, "Operator").
+export { Operator } from './operator/operator.ts';
+export type { OperatorOptions } from './operator/operator.ts';
+export { PayloadNotRetryableError } from './operator/errors.ts';
+export { DEFAULT_PAGE_SIZE } from './operator/types.ts';
+export type {
+  BatchDetails,
+  CommandDetails,
+  CommandError,
+  ListBatchesOptions,
+  ListCommandsOptions,
+  ListTroubleshootingOptions,
+  OperatorActionResult,
+  Paging,
+  ResolveResult,
+  RetryManyItem,
+  RetryManyOutcome,
+  RetryManyResult,
+  RetryManyTarget,
+  RetryResult,
+  TroubleshootingFilter,
+  TroubleshootingItem,
+  TroubleshootingPage,
+} from './operator/types.ts';
+// The schema's value sets and row types that the operator's results carry.
+export {
+  BATCH_STATUSES,
+  COMMAND_STATUSES,
+  DOMAIN_PATTERN,
+  MAX_PAGE_SIZE,
+  UUID_PATTERN,
+} from '@commandbus/commandbus-schema';
+export type {
+  AuditRow,
+  BatchRow,
+  BatchStatus,
+  CommandRow,
+  CommandStatus,
+} from '@commandbus/commandbus-schema';
+export type { QueueMetrics } from '@commandbus/pgmq';

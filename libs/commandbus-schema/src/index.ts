@@ -114,8 +114,6 @@ export { getBatch } from './queries/get-batch.ts';
 export type { BatchKeyInput } from './queries/get-batch.ts';
 export { listBatches } from './queries/list-batches.ts';
 export type { ListBatchesInput } from './queries/list-batches.ts';
-export { setCommandMsgIds } from './queries/set-command-msg-ids.ts';
-export type { CommandMsgIdInput } from './queries/set-command-msg-ids.ts';
 export { notifyWorkers } from './queries/notify-workers.ts';
 export type { NotifyWorkersInput } from './queries/notify-workers.ts';
 

@@ -17,7 +17,6 @@ import { insertBatch } from './queries/insert-batch.ts';
 import { insertCommands } from './queries/insert-commands.ts';
 import { listBatches } from './queries/list-batches.ts';
 import { listCommands } from './queries/list-commands.ts';
-import { setCommandMsgIds } from './queries/set-command-msg-ids.ts';
 import { countRows } from './test-support/fixtures.ts';
 import { v001Sql } from './test-support/v001.ts';
 import { assertDomain, assertUuid, DOMAIN_PATTERN } from './validation.ts';
@@ -234,11 +233,6 @@ describe('wrappers reject bad input before any SQL runs', () => {
           { domain: 'ok', commandId: id, payload: {} },
           { domain: 'ok', commandId: id, payload: {} },
         ]),
-    ],
-    [
-      'setCommandMsgIds with a fractional msg id',
-      'INVALID_ARGUMENT',
-      (p) => setCommandMsgIds(p, [{ domain: 'ok', commandId: id, msgId: 1.5 }]),
     ],
     [
       'listCommands with an unknown status',

@@ -1,4 +1,6 @@
-// The producer's insert of command rows: one statement for any number of rows.
+// Command rows without PGMQ messages, one statement for any number of rows:
+// for tools and tests that need commands in place. Producers send with
+// enqueueCommands, which writes the rows and their messages together.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import {
@@ -22,7 +24,7 @@ export interface InsertCommandInput {
   readonly replyQueue?: string;
   readonly correlationId?: string | null;
   readonly batchId?: string | null;
-  /** Usually set afterwards with setCommandMsgIds, once PGMQ assigned it. */
+  /** The PGMQ message of the command, when it has one already. */
   readonly msgId?: number | null;
 }
 

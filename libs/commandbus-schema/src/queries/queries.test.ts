@@ -26,7 +26,6 @@ import { listBatches } from './list-batches.ts';
 import { listCommands } from './list-commands.ts';
 import { lockCommand } from './lock-command.ts';
 import { notifyWorkers } from './notify-workers.ts';
-import { setCommandMsgIds } from './set-command-msg-ids.ts';
 import { transitionCommand } from './transition-command.ts';
 
 describe('row-level queries', () => {
@@ -180,24 +179,6 @@ describe('row-level queries', () => {
     expect(await getArchivedPayload(db().pool, { domain, commandId: randomUUID() })).toBeNull();
     const many = await getArchivedPayloads(db().pool, { domain, commandIds: [a, b, randomUUID()] });
     expect(many.map((row) => row.commandId).sort()).toEqual([a, b].sort());
-  });
-
-  it('setCommandMsgIds records each command its msg id in one statement', async () => {
-    const domain = 'msg_ids';
-    const ids = await seedCommands(db().pool, { domain, count: 3, msgId: null });
-    expect(
-      await setCommandMsgIds(
-        db().pool,
-        ids.map((commandId, i) => ({ domain, commandId, msgId: 500 + i })),
-      ),
-    ).toBe(3);
-    const rows = await Promise.all(
-      ids.map((commandId) => getCommand(db().pool, { domain, commandId })),
-    );
-    expect(rows.map((r) => r?.msgId)).toEqual([500, 501, 502]);
-    expect(await setCommandMsgIds(db().pool, [{ domain, commandId: randomUUID(), msgId: 1 }])).toBe(
-      0,
-    );
   });
 
   it('listCommands filters by domain, status, type, batch and creation time, newest first, paged', async () => {

@@ -1,0 +1,50 @@
+// What a scenario is: a name, the system it measures, and a function that
+// runs it against a fresh database and returns what it measured.
+export const SYSTEMS = ['pgmq', 'commandbus', 'pg-boss', 'graphile-worker'] as const;
+export type System = (typeof SYSTEMS)[number];
+
+export interface ScenarioContext {
+  /** A database created for this scenario alone, empty. */
+  readonly url: string;
+  /** `--count`: how many messages, commands or jobs to push through. */
+  readonly count: number;
+}
+
+export interface ScenarioOutcome {
+  /** Operations in the timed section (messages, commands, jobs, or latency samples). */
+  readonly count: number;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  /** Send → handler start, one per sample; only latency scenarios have them. */
+  readonly latenciesMs?: readonly number[];
+}
+
+/**
+ * A scenario runs in two processes, one after the other, on its own
+ * database: `prepare` (schema, queues, pre-loaded messages; untimed) and then
+ * `run` (the measured part). The pre-load's garbage and buffers thus never
+ * count towards the measured process's peak RSS.
+ */
+export interface Scenario {
+  readonly name: string;
+  readonly system: System;
+  readonly prepare: (context: ScenarioContext) => Promise<void>;
+  /** Runs only when `--only` names it or with `--memory`. */
+  readonly memory?: boolean;
+  /** Runs with this many operations whatever `--count` says (the 100k memory scenarios). */
+  readonly fixedCount?: number;
+  readonly run: (context: ScenarioContext) => Promise<ScenarioOutcome>;
+}
+
+/** One row of the report, the shape of `results[]` in the JSON file. */
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly system: System;
+  readonly count: number;
+  readonly seconds: number;
+  readonly per_s: number;
+  readonly p50_ms: number | null;
+  readonly p99_ms: number | null;
+  readonly peak_rss_mb: number;
+}
+

@@ -1,0 +1,57 @@
+// Every scenario of `npm run bench`, in run order. Modules are imported only
+// by the process that runs the scenario, so each loads just its own system.
+import type { Scenario, ScenarioContext, ScenarioOutcome, System } from './scenario.ts';
+
+/** What a scenario module exports; `variant` is its parameter (concurrency, batching, …). */
+interface ScenarioModule<V> {
+  prepare(context: ScenarioContext, variant: V): Promise<void>;
+  run(context: ScenarioContext, variant: V): Promise<ScenarioOutcome>;
+}
+
+function define<V>(
+  name: string,
+  system: System,
+  load: () => Promise<ScenarioModule<V>>,
+  variant: V,
+  extra: Pick<Scenario, 'memory' | 'fixedCount'> = {},
+): Scenario {
+  return {
+    name,
+    system,
+    ...extra,
+    prepare: async (context) => (await load()).prepare(context, variant),
+    run: async (context) => (await load()).run(context, variant),
+  };
+}
+
+const MEMORY = { memory: true, fixedCount: 100_000 } as const;
+
+export const SCENARIOS: readonly Scenario[] = [
+  define('pgmq.send', 'pgmq', () => import('./scenarios/pgmq-send.ts'), undefined),
+  define('pgmq.send_batch', 'pgmq', () => import('./scenarios/pgmq-send-batch.ts'), undefined),
+  define('pgmq.drain', 'pgmq', () => import('./scenarios/pgmq-drain.ts'), undefined),
+  define('commandbus.send', 'commandbus', () => import('./scenarios/commandbus-send.ts'), undefined),
+  define('commandbus.send_batch', 'commandbus', () => import('./scenarios/commandbus-send-batch.ts'), 100),
+  define('commandbus.e2e.c1', 'commandbus', () => import('./scenarios/commandbus-e2e.ts'), 1),
+  define('commandbus.e2e.c8', 'commandbus', () => import('./scenarios/commandbus-e2e.ts'), 8),
+  define('commandbus.e2e.c32', 'commandbus', () => import('./scenarios/commandbus-e2e.ts'), 32),
+  define('commandbus.latency', 'commandbus', () => import('./scenarios/commandbus-latency.ts'), undefined),
+  define('pg-boss.send', 'pg-boss', () => import('./scenarios/pg-boss-send.ts'), undefined),
+  define('pg-boss.drain', 'pg-boss', () => import('./scenarios/pg-boss-drain.ts'), undefined),
+  define('pg-boss.latency', 'pg-boss', () => import('./scenarios/pg-boss-latency.ts'), false),
+  define('pg-boss.latency.notify', 'pg-boss', () => import('./scenarios/pg-boss-latency.ts'), true),
+  define('graphile-worker.drain', 'graphile-worker', () => import('./scenarios/graphile-worker-drain.ts'), false),
+  define('graphile-worker.drain.batched', 'graphile-worker', () => import('./scenarios/graphile-worker-drain.ts'), true),
+  define('graphile-worker.latency', 'graphile-worker', () => import('./scenarios/graphile-worker-latency.ts'), undefined),
+  define('commandbus.memory.send_batch_100k', 'commandbus', () => import('./scenarios/commandbus-memory-send-batch.ts'), undefined, MEMORY),
+  define('commandbus.memory.drain_100k', 'commandbus', () => import('./scenarios/commandbus-memory-drain.ts'), undefined, MEMORY),
+];
+
+/** The operations a scenario runs with: its fixed count, else `--count`. */
+export function effectiveCount(scenario: Scenario, count: number): number {
+  return scenario.fixedCount ?? count;
+}
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((scenario) => scenario.name === name);
+}

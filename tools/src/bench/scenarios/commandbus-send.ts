@@ -1,0 +1,43 @@
+// commandbus.send: 8 concurrent producers, each sending one command per
+// Producer.send call (command row, PGMQ message, msg id, SENT audit row and
+// NOTIFY, in one transaction).
+import type { DatabasePool } from 'slonik';
+import { BenchCommand, expectCommands, newProducer, openBusPool, prepareBusDatabase } from '../fixtures/commandbus.ts';
+import { WorkBudget } from '../load.ts';
+import { startTimer, warmupCount } from '../measure.ts';
+import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
+
+const PRODUCERS = 8;
+
+export function prepare({ url }: ScenarioContext): Promise<void> {
+  return prepareBusDatabase(url);
+}
+
+export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
+  // One connection per producer, as eight producer processes would have.
+  const pool = await openBusPool(url, PRODUCERS);
+  try {
+    const warmup = warmupCount(count);
+    await sendEach(pool, 0, warmup);
+    const timer = startTimer();
+    await sendEach(pool, warmup, count);
+    const { seconds, peakRssMb } = timer.stop();
+    await expectCommands(pool, { total: warmup + count, status: 'pending', queued: warmup + count });
+    return { count, seconds, peakRssMb };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Commands first..first+count-1, one Producer.send each, from all producers. */
+async function sendEach(pool: DatabasePool, first: number, count: number): Promise<void> {
+  const budget = new WorkBudget(count);
+  await Promise.all(
+    Array.from({ length: PRODUCERS }, async () => {
+      const producer = newProducer(pool);
+      for (let i = budget.take(); i !== undefined; i = budget.take()) {
+        await producer.send(BenchCommand, { data: { n: first + i } });
+      }
+    }),
+  );
+}

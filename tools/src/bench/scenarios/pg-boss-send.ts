@@ -1,0 +1,28 @@
+// pg-boss.send: 8 concurrent senders, one job per `send` call, the
+// counterpart of commandbus.send and pgmq.send.
+import { BOSS_QUEUE, countJobs, prepareBossDatabase, startBoss, stopBoss } from '../fixtures/pg-boss.ts';
+import { runConcurrently } from '../load.ts';
+import { startTimer, warmupCount } from '../measure.ts';
+import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
+
+const SENDERS = 8;
+
+export function prepare({ url }: ScenarioContext): Promise<void> {
+  return prepareBossDatabase(url);
+}
+
+export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
+  const boss = await startBoss(url);
+  try {
+    const warmup = warmupCount(count);
+    await runConcurrently(warmup, SENDERS, (n) => boss.send(BOSS_QUEUE, { n }));
+    const timer = startTimer();
+    await runConcurrently(count, SENDERS, (n) => boss.send(BOSS_QUEUE, { n: warmup + n }));
+    const { seconds, peakRssMb } = timer.stop();
+    const jobs = await countJobs(url);
+    if (jobs !== warmup + count) throw new Error(`expected ${warmup + count} jobs, found ${jobs}`);
+    return { count, seconds, peakRssMb };
+  } finally {
+    await stopBoss(boss);
+  }
+}

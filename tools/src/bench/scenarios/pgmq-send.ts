@@ -1,0 +1,45 @@
+// pgmq.send: single-message pgmq.send calls from 8 concurrent connections,
+// the raw counterpart of commandbus.send.
+import type { DatabasePool } from 'slonik';
+import { send } from '@commandbus/pgmq';
+import { benchMessage, expectQueueLength, openPgmqPool, PGMQ_QUEUE, preparePgmqDatabase } from '../fixtures/pgmq.ts';
+import { WorkBudget } from '../load.ts';
+import { startTimer, warmupCount } from '../measure.ts';
+import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
+
+const CONNECTIONS = 8;
+
+export function prepare({ url }: ScenarioContext): Promise<void> {
+  return preparePgmqDatabase(url);
+}
+
+export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
+  const pool = await openPgmqPool(url, CONNECTIONS);
+  try {
+    const warmup = warmupCount(count);
+    await sendEach(pool, 0, warmup);
+    const timer = startTimer();
+    await sendEach(pool, warmup, count);
+    const { seconds, peakRssMb } = timer.stop();
+    await expectQueueLength(pool, warmup + count);
+    return { count, seconds, peakRssMb };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Messages first..first+count-1, one pgmq.send each, over all connections. */
+async function sendEach(pool: DatabasePool, first: number, count: number): Promise<void> {
+  const budget = new WorkBudget(count);
+  // Each loop keeps its connection: a pool checkout per call would add
+  // slonik's connection reset to every send and measure the pool, not PGMQ.
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, () =>
+      pool.connect(async (connection) => {
+        for (let i = budget.take(); i !== undefined; i = budget.take()) {
+          await send(connection, { queue: PGMQ_QUEUE, message: benchMessage(first + i) });
+        }
+      }),
+    ),
+  );
+}

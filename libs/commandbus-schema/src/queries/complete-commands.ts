@@ -29,10 +29,14 @@ const completedRow = z.object({ command_id: z.string(), batch_completed: z.boole
 /**
  * Only deliveries that still own their command (IN_PROGRESS at the attempt
  * they received) are finished; the others are left out of the result, and
- * their messages are not deleted. Command rows are locked in command_id order
- * before sp_finish_command locks any batch row, so concurrent calls cannot
- * deadlock. Runs on its own as one atomic statement, or inside the handler's
- * transaction so that its writes commit with the finish.
+ * their messages are not deleted. Runs on its own as one atomic statement, or
+ * inside the handler's transaction so that its writes commit with the finish.
+ *
+ * Lock order: command rows are locked sorted by (batch_id, command_id), and
+ * sp_finish_command then takes each batch row in the same order, as it reads
+ * the materialised `owned` rows in the order they were locked. Two of these
+ * statements finishing commands of the same two batches therefore take the
+ * batch rows in the same order and cannot deadlock.
  */
 export async function completeCommands(
   db: CommonQueryMethods,
@@ -47,7 +51,7 @@ export async function completeCommands(
   if (input.deliveries.length === 0) return [];
   const rows = await db.any(sql.type(completedRow)`
     WITH owned AS MATERIALIZED (
-      SELECT c.command_id, d.msg_id, d.attempt
+      SELECT c.command_id, c.batch_id, d.msg_id, d.attempt
         FROM unnest(
                ${sql.array(input.deliveries.map((d) => d.commandId), 'uuid')},
                ${sql.array(input.deliveries.map((d) => d.msgId), 'int8')},
@@ -56,7 +60,7 @@ export async function completeCommands(
         JOIN commandbus.command AS c
           ON c.domain = ${input.domain} AND c.command_id = d.command_id
        WHERE c.status = 'IN_PROGRESS' AND c.attempts = d.attempt
-       ORDER BY c.command_id
+       ORDER BY c.batch_id NULLS FIRST, c.command_id
          FOR UPDATE OF c
     ), finished AS MATERIALIZED (
       SELECT o.command_id, o.msg_id,

@@ -1,6 +1,6 @@
 // Finishes successful deliveries whose handlers wrote nothing in groups: one
 // statement finishes every command of a group and deletes their messages.
-// While one group is being written the next one gathers, so a group is as
+// While groups are being written the next one gathers, so a group is as
 // large as the load makes it and a lone command waits for no timer.
 import type { DatabasePool } from 'slonik';
 import { completeCommands, type CompletedCommand } from '@commandbus/commandbus-schema';
@@ -16,13 +16,15 @@ interface PendingCompletion {
 
 /** The largest group one statement finishes. */
 const MAX_GROUP = 200;
+/** Groups written at once: one gathers while another is in the database. */
+const MAX_GROUPS_IN_FLIGHT = 2;
 
 export class CompletionBatcher {
   readonly #pool: DatabasePool;
   readonly #domain: string;
   readonly #queue: string;
   #pending: PendingCompletion[] = [];
-  #flushing = false;
+  #inFlight = 0;
 
   constructor(pool: DatabasePool, domain: string, queue: string) {
     this.#pool = pool;
@@ -34,25 +36,28 @@ export class CompletionBatcher {
   complete(delivery: Delivery, replyData: Record<string, unknown> | null): Promise<CompletedCommand | null> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ delivery, replyData, resolve, reject });
-      if (!this.#flushing) void this.#flush();
+      this.#pump();
     });
   }
 
-  async #flush(): Promise<void> {
-    this.#flushing = true;
+  #pump(): void {
+    while (this.#inFlight < MAX_GROUPS_IN_FLIGHT && this.#pending.length > 0) {
+      const group = this.#pending.splice(0, MAX_GROUP);
+      this.#inFlight += 1;
+      void this.#write(group).finally(() => {
+        this.#inFlight -= 1;
+        this.#pump();
+      });
+    }
+  }
+
+  async #write(group: readonly PendingCompletion[]): Promise<void> {
     try {
-      while (this.#pending.length > 0) {
-        const group = this.#pending.splice(0, MAX_GROUP);
-        try {
-          const finished = await this.#finishGroup(group);
-          const byCommand = new Map(finished.map((done) => [done.commandId, done]));
-          for (const item of group) item.resolve(byCommand.get(item.delivery.commandId) ?? null);
-        } catch (error) {
-          for (const item of group) item.reject(error);
-        }
-      }
-    } finally {
-      this.#flushing = false;
+      const finished = await this.#finishGroup(group);
+      const byCommand = new Map(finished.map((done) => [done.commandId, done]));
+      for (const item of group) item.resolve(byCommand.get(item.delivery.commandId) ?? null);
+    } catch (error) {
+      for (const item of group) item.reject(error);
     }
   }
 

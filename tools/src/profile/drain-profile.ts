@@ -34,6 +34,7 @@ try {
   const worker = new Worker({ pool, databaseUrl: server.url, domain: 'profile', concurrency, logger: pino({ level: 'silent' }) });
   worker.register(noop, () => undefined);
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   await worker.start();
   for (;;) {
     const counts = await countCommandsByStatus(pool, { domain: 'profile' });
@@ -41,8 +42,10 @@ try {
     await sleep(50);
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   await worker.stop();
   console.log(`drained ${count} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)}/s (concurrency ${concurrency})`);
+  console.log(`node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core`);
   const rows = await pool.any(sql.type(z.object({ calls: z.union([z.number(), z.bigint()]), total_ms: z.number(), mean_ms: z.number(), query: z.string() }))`
     SELECT calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25`);

@@ -23,7 +23,20 @@ try {
   await producer.setup();
   await pool.query(sql.unsafe`SELECT pg_stat_statements_reset()`);
   let next = 0;
+  const waits = new Map<string, number>();
+  const sampler = await openPool(server.url, { maximumPoolSize: 1 });
+  let sampling = true;
+  const sampled = (async () => {
+    while (sampling) {
+      const rows = await sampler.any(sql.type(z.object({ w: z.string() }))`
+        SELECT coalesce(wait_event_type || ':' || wait_event, state) AS w FROM pg_stat_activity
+         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND query NOT LIKE '%pg_stat_activity%'`);
+      for (const { w } of rows) waits.set(w, (waits.get(w) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: producers }, async () => {
       while (next < count) {
@@ -33,6 +46,12 @@ try {
     }),
   );
   const seconds = (performance.now() - start) / 1000;
+  sampling = false;
+  await sampled;
+  await sampler.end();
+  console.log('backend states sampled:', [...waits].sort((a, b) => b[1] - a[1]).slice(0, 8));
+  const cpu = process.cpuUsage(cpuBefore);
+  console.log(`node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core`);
   console.log(`sent ${count} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)}/s (${producers} producers)`);
   const rows = await pool.any(sql.type(z.object({ calls: z.unknown(), total_ms: z.number(), mean_ms: z.number(), query: z.string() }))`
     SELECT calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 100) AS query

@@ -17,7 +17,7 @@ interface PendingCompletion {
 /** The largest group one statement finishes. */
 const MAX_GROUP = 200;
 /** Groups written at once: one gathers while another is in the database. */
-const MAX_GROUPS_IN_FLIGHT = 2;
+const MAX_GROUPS_IN_FLIGHT = 1;
 
 export class CompletionBatcher {
   readonly #pool: DatabasePool;

@@ -38,6 +38,7 @@ export class Worker {
     invalid: 0,
     abandoned: 0,
   };
+  readonly #minimumRead: number;
   #listener: NotifyListener | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
@@ -46,6 +47,7 @@ export class Worker {
     this.#options = resolveWorkerOptions(options);
     this.domain = this.#options.domain;
     this.queue = commandQueueName(this.domain);
+    this.#minimumRead = Math.max(1, Math.floor(this.#options.concurrency / 4));
     this.#logger = (options.logger ?? defaultLogger()).child({ domain: this.domain });
   }
 
@@ -130,7 +132,11 @@ export class Worker {
     let errorDelay = 0;
     while (!this.#stopping) {
       const free = concurrency - this.#inFlight.size;
-      if (free <= 0) {
+      // While handlers run, read only once a quarter of the slots is free:
+      // one read, one receive and one finishing group then serve several
+      // commands, where topping up one slot at a time would cost a round of
+      // statements per command. An idle worker reads at once.
+      if (free <= 0 || (free < this.#minimumRead && this.#inFlight.size > 0)) {
         await this.#wakeup.wait(pollIntervalMs);
         continue;
       }

@@ -29,9 +29,20 @@ export function reportFailure(program: string, error: unknown): number {
     return EXIT.usage;
   }
   const message = error instanceof Error ? error.message : String(error);
-  const code = error instanceof CommandBusError ? ` [${error.code}]` : '';
-  process.stderr.write(`${program}: ${redactSecrets(message.split('\n')[0] ?? message)}${code}\n`);
+  const code = stableCode(error);
+  process.stderr.write(`${program}: ${redactSecrets(message.split('\n')[0] ?? message)}${code ? ` [${code}]` : ''}\n`);
   return EXIT.failed;
+}
+
+/**
+ * The machine-readable code of a typed error: every CommandBusError's, and
+ * that of errors from libraries with codes of the same kind (the PGMQ
+ * client's INVALID_QUEUE_NAME), so a script can tell failures apart.
+ */
+function stableCode(error: unknown): string | undefined {
+  if (error instanceof CommandBusError) return error.code;
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(code) ? code : undefined;
 }
 
 /** Any postgres URL that slipped into a message loses its password. */

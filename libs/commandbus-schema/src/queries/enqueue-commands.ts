@@ -107,6 +107,9 @@ export async function enqueueCommands(
       SELECT ${input.domain}, ${input.queue}, s.msg_id, s.command_id, s.command_type, 'PENDING', 0,
              s.max_attempts, s.reply_queue, s.correlation_id, ${input.batchId}::uuid
         FROM sent AS s
+       -- In command_id order, like every multi-row statement of the bus: two
+       -- senders of overlapping ids then wait for each other instead of deadlocking.
+       ORDER BY s.command_id
       ON CONFLICT (domain, command_id) DO NOTHING
       RETURNING command_id, msg_id, command_type, max_attempts
     ), withdrawn AS (

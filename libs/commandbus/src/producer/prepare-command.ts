@@ -37,9 +37,11 @@ export function prepareCommand<TData extends CommandData>(
 ): PreparedCommand {
   assertDomain(context.domain);
   assertCommandType(definition.type);
-  const commandId = input.commandId ?? randomUUID();
-  assertUuid('commandId', commandId);
-  if (input.correlationId != null) assertUuid('correlationId', input.correlationId);
+  // Ids are stored as PostgreSQL uuid, which reads back in lower case; the
+  // envelope and every result must spell them the same way, or an id sent
+  // in upper case is reported a duplicate and its message looks stale.
+  const commandId = canonicalUuid('commandId', input.commandId ?? randomUUID());
+  const correlationId = input.correlationId == null ? null : canonicalUuid('correlationId', input.correlationId);
   const data = definition.data.parse(input.data);
   const bytes = Buffer.byteLength(JSON.stringify(data));
   if (bytes > context.maxPayloadBytes) {
@@ -51,11 +53,17 @@ export function prepareCommand<TData extends CommandData>(
       domain: context.domain,
       command_type: definition.type,
       data,
-      correlation_id: input.correlationId ?? null,
+      correlation_id: correlationId,
       reply_to: resolveReplyQueue(context.domain, input.replyTo),
       batch_id: context.batchId,
       created_at: context.now.toISOString(),
     },
     maxAttempts: definition.maxAttempts ?? context.maxAttempts,
   };
+}
+
+/** The UUID in the one spelling PostgreSQL gives back: lower case. */
+export function canonicalUuid(field: string, value: string): string {
+  assertUuid(field, value);
+  return value.toLowerCase();
 }

@@ -2,7 +2,7 @@
 // when given a connection, inside the caller's own transaction.
 import { randomUUID } from 'node:crypto';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
-import { assertDomain, assertUuid, InvalidInputError, insertBatch } from '@commandbus/commandbus-schema';
+import { assertDomain, InvalidInputError, insertBatch } from '@commandbus/commandbus-schema';
 import type { Logger } from 'pino';
 import type { CommandData, CommandDefinition } from '../command-definition.ts';
 import { assertPositiveInteger } from '../command-definition.ts';
@@ -12,7 +12,7 @@ import { defaultLogger } from '../logger.ts';
 import { commandQueueName, replyQueueName } from '../names.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { enqueueCommands, type EnqueueResult } from './enqueue.ts';
-import { prepareCommand, type PreparedCommand, type SendInput } from './prepare-command.ts';
+import { canonicalUuid, prepareCommand, type PreparedCommand, type SendInput } from './prepare-command.ts';
 
 export interface ProducerOptions {
   readonly pool: DatabasePool;
@@ -100,8 +100,7 @@ export class Producer {
     if (input.commands.length === 0) {
       throw new InvalidInputError('INVALID_ARGUMENT', 'commands: a batch needs at least one command, got 0');
     }
-    const batchId = input.batchId ?? randomUUID();
-    assertUuid('batchId', batchId);
+    const batchId = canonicalUuid('batchId', input.batchId ?? randomUUID());
     const prepared = this.#prepareAll(input.commands, batchId);
     await this.#ensureQueues(prepared, options.connection);
     const results = await (options.connection ?? this.#pool).transaction(async (tx) => {

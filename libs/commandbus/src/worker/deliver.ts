@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { getCommand, receiveCommand, receiveCommands, type ReceivedCommand } from '@commandbus/commandbus-schema';
 import { archive, deleteMessage, type PgmqMessage } from '@commandbus/pgmq';
 import type { CommandData } from '../command-definition.ts';
-import { commandEnvelopeSchema, commandIdProbeSchema, type CommandEnvelope } from '../envelope.ts';
+import { commandEnvelopeSchema, commandIdProbeSchema, envelopeDisagreement, type CommandEnvelope } from '../envelope.ts';
 import { CancelCommandError, PermanentCommandError, TransientCommandError } from '../errors.ts';
 import type { QueueRegistry } from '../queue-registry.ts';
 import type { CompletionBatcher } from './completion-batcher.ts';
@@ -150,6 +150,10 @@ async function deliverReceived(
   });
   logger.debug('received');
 
+  const disagreement = envelopeDisagreement(envelope, received);
+  if (disagreement) {
+    return troubleshoot(deps, delivery, envelope, logger, { type: 'PERMANENT', code: 'INVALID_MESSAGE', message: disagreement });
+  }
   if (delivery.attempt > delivery.maxAttempts) {
     // Only a delivery whose worker died (or whose lease lapsed) gets here:
     // without this, a message that crashes its worker would loop forever.

@@ -70,6 +70,10 @@ export class LazyTransaction {
       const closed = new Promise<unknown>((resolve, reject) => {
         this.#close = { resolve, reject };
       });
+      // When the transaction cannot open (the database is away), slonik never
+      // receives `closed`, and the rollback that follows would reject it
+      // unobserved: an unhandled rejection, which ends the worker process.
+      closed.catch(() => undefined);
       // Retry limit 0: slonik would otherwise re-run this callback on a
       // serialization failure, and the handler has already run once.
       this.#outcome = this.#pool.transaction(async (tx) => {

@@ -1,0 +1,173 @@
+// `producer send` given hostile input: one line naming the typed error code,
+// exit 1 (2 for usage), no stack, and no command, message or audit row written.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'slonik';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { useTestDatabase } from '@commandbus/testing';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
+const scratch = mkdtempSync(path.join(tmpdir(), 'hostile-send-'));
+const compileCache = path.join(scratch, 'compile-cache');
+
+/** A JSON-lines file with one command whose data is just over the default 1 MiB limit. */
+function oversizedFile(): string {
+  const file = path.join(scratch, 'oversized.jsonl');
+  writeFileSync(
+    file,
+    `${JSON.stringify({ command_type: 'hostile.Blob', data: { x: 'y'.repeat(1_048_576) } })}\n`,
+  );
+  return file;
+}
+
+const send = (...args: string[]) => [
+  'send',
+  '--domain',
+  'hostile',
+  '--type',
+  'hostile.Note',
+  ...args,
+];
+
+const ROWS: readonly [string, number, () => readonly string[], RegExp][] = [
+  [
+    'a domain with a quote',
+    1,
+    () => ['send', '--domain', "pay'ments", '--type', 'a.B'],
+    /\[INVALID_DOMAIN\]$/,
+  ],
+  [
+    'a domain with an injection',
+    1,
+    () => ['send', '--domain', "x'; DROP TABLE commandbus.command; --", '--type', 'a.B'],
+    /\[INVALID_DOMAIN\]$/,
+  ],
+  [
+    'an upper-case domain',
+    1,
+    () => ['send', '--domain', 'Payments', '--type', 'a.B'],
+    /\[INVALID_DOMAIN\]$/,
+  ],
+  [
+    'a unicode domain',
+    1,
+    () => ['send', '--domain', 'paiements_é', '--type', 'a.B'],
+    /\[INVALID_DOMAIN\]$/,
+  ],
+  [
+    'a command id that is not a UUID',
+    1,
+    () => send('--command-id', 'order-42'),
+    /\[INVALID_UUID\]$/,
+  ],
+  [
+    'a correlation id that is an injection',
+    1,
+    () => send('--correlation-id', "'; --"),
+    /\[INVALID_UUID\]$/,
+  ],
+  [
+    'a 10 KB command type',
+    1,
+    () => ['send', '--domain', 'hostile', '--type', `a${'b'.repeat(10_240)}`],
+    /\[INVALID_CONFIG\]$/,
+  ],
+  [
+    'a command type with a quote',
+    1,
+    () => ['send', '--domain', 'hostile', '--type', "a'b"],
+    /\[INVALID_CONFIG\]$/,
+  ],
+  ['an empty command type', 2, () => ['send', '--domain', 'hostile', '--type', ''], /give --type/],
+  [
+    "another domain's reply queue",
+    1,
+    () => send('--reply-to', 'payments__replies'),
+    /\[INVALID_REPLY_QUEUE\]$/,
+  ],
+  [
+    'a reply queue with a dollar',
+    1,
+    () => send('--reply-to', 'replies$x'),
+    /\[INVALID_QUEUE_NAME\]$/,
+  ],
+  [
+    'a reply queue of 48 characters',
+    1,
+    () => send('--reply-to', 'r'.repeat(48)),
+    /\[INVALID_QUEUE_NAME\]$/,
+  ],
+  [
+    'a reply queue nobody created',
+    1,
+    () => send('--reply-to', 'nobody_made_this'),
+    /\[UNKNOWN_QUEUE\]$/,
+  ],
+  [
+    'data over the 1 MiB limit',
+    1,
+    () => ['send', '--domain', 'hostile', '--file', oversizedFile()],
+    /\[PAYLOAD_TOO_LARGE\]$/,
+  ],
+  ['data that is not a JSON object', 2, () => send('--data', '[1, 2]'), /expected a JSON object/],
+];
+
+describe('producer send with hostile input', () => {
+  const db = useTestDatabase({ setupSql: [v001] });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  function run(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+    const { LOG_LEVEL: _level, ...inherited } = process.env;
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ['apps/producer/src/main.ts', ...args],
+        {
+          cwd: root,
+          env: { ...inherited, NODE_COMPILE_CACHE: compileCache, DATABASE_URL: db().url },
+          timeout: 45_000,
+          maxBuffer: 4 * 1024 * 1024,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+          resolve({ code, output: `${stdout}${stderr}` });
+        },
+      );
+    });
+  }
+
+  it.concurrent.each(ROWS)(
+    '%s: exit %d, one line with its code, no stack',
+    async (_, exitCode, args, line) => {
+      const { code, output } = await run(args());
+      expect(code).toBe(exitCode);
+      const lines = output.trim().split('\n');
+      expect(lines, output.slice(0, 500)).toHaveLength(1);
+      expect(lines[0]).toMatch(line);
+      expect(output).not.toMatch(/^\s+at /m);
+    },
+  );
+
+  it('none of them wrote a command, an audit row or a message', async () => {
+    const written = await db().pool.one(
+      sql.type(z.object({ commands: z.number(), audit: z.number(), messages: z.number() }))`
+        SELECT (SELECT count(*)::int FROM commandbus.command) AS commands,
+               (SELECT count(*)::int FROM commandbus.audit) AS audit,
+               (SELECT coalesce(sum(queue_length), 0)::int FROM pgmq.metrics_all()) AS messages`,
+    );
+    expect(written).toEqual({ commands: 0, audit: 0, messages: 0 });
+  });
+
+  it('and the next good send goes through', async () => {
+    const { code, output } = await run(send('--data', '{"text":"fine"}'));
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/1 sent, 0 duplicates/);
+  });
+});

@@ -1,0 +1,72 @@
+// Database restart: PostgreSQL is stopped and started under load, once in
+// fast and once in immediate (crash-like) mode. Workers and producers must
+// reconnect on their own: no worker process may exit, nothing may be lost.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Producer } from '@commandbus/commandbus';
+import { SHUTDOWN_MODES } from '@commandbus/embedded-postgres';
+import { settleAndVerify, silentLogger, type Scenario } from '../scenario.ts';
+import { sendPaced, sendWithRetry, type SendStats } from '../sending.ts';
+import { planWorkload, plannedCommands } from '../workload.ts';
+import { WorkerFleet } from '../worker-fleet.ts';
+import { expectationsOf } from './expectations.ts';
+
+const DOMAIN = 'chaos_restart';
+/** How long PostgreSQL stays down each time: several reconnect backoffs long. */
+const DOWNTIME_MS = 2_000;
+
+export const dbRestart: Scenario = {
+  name: 'db-restart',
+  description: 'PostgreSQL stopped and started under load (fast, then immediate)',
+  async run(context) {
+    const sends = planWorkload(context.commands);
+    const expected = expectationsOf(plannedCommands(sends));
+    const fleet = new WorkerFleet({
+      url: context.url,
+      domain: DOMAIN,
+      size: 3,
+      concurrency: 8,
+      vtSeconds: 3,
+      logDir: context.logDir,
+    });
+    context.onAbort(() => fleet.stop(0));
+    await fleet.start();
+
+    const windowMs = context.seconds * 1_000;
+    let restarts = 0;
+    const restarter = (async () => {
+      for (const [index, mode] of SHUTDOWN_MODES.entries()) {
+        await sleep(windowMs / (SHUTDOWN_MODES.length + 1));
+        context.say(`  ${DOMAIN}: stopping PostgreSQL (${mode}) #${index + 1}`);
+        await context.server.shutdown(mode);
+        await sleep(DOWNTIME_MS);
+        await context.server.start();
+        restarts += 1;
+        context.say(`  ${DOMAIN}: PostgreSQL is back`);
+      }
+    })();
+
+    const producer = new Producer({ pool: context.pool, domain: DOMAIN, logger: silentLogger });
+    const stats: SendStats = { retries: 0 };
+    const deadline = Date.now() + windowMs + 120_000;
+    await sendPaced(sends, windowMs, 2, (send) =>
+      sendWithRetry(producer, context.pool, send, stats, deadline),
+    );
+    await restarter;
+    context.say(
+      `  ${DOMAIN}: all ${expected.size} sent (${stats.retries} sends repeated after an outage)`,
+    );
+
+    const verdict = await settleAndVerify(context, {
+      fleet,
+      settleTimeoutMs: 180_000,
+      verifyInput: {
+        domain: DOMAIN,
+        expected,
+        announcements: (batchId) => fleet.batchAnnouncements(batchId),
+        // A commit whose acknowledgement the restart swallowed is announced by nobody.
+        announcementsMayBeLost: true,
+      },
+    });
+    return { ...verdict, kills: 0, restarts };
+  },
+};

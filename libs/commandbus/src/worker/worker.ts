@@ -161,7 +161,8 @@ export class Worker {
           this.#wakeup.wake();
         });
       }
-      // A full read suggests more is waiting: read again as soon as a slot is free.
+      // An empty queue: sleep until a NOTIFY, a freed slot or the poll
+      // interval. Otherwise go round at once: more may be waiting.
       if (messages.length === 0) await this.#wakeup.wait(pollIntervalMs);
     }
   }

@@ -193,3 +193,21 @@ export class WorkerFleet {
     });
   }
 }
+
+/**
+ * The fleet a scenario runs on: started now, and stopped at once should the
+ * run be aborted (Ctrl-C), so no worker outlives the suite.
+ */
+export async function startFleet(
+  context: {
+    readonly url: string;
+    readonly logDir: string;
+    onAbort(cleanup: () => Promise<void>): void;
+  },
+  options: Omit<FleetOptions, 'url' | 'logDir'>,
+): Promise<WorkerFleet> {
+  const fleet = new WorkerFleet({ ...options, url: context.url, logDir: context.logDir });
+  context.onAbort(() => fleet.stop(0));
+  await fleet.start();
+  return fleet;
+}

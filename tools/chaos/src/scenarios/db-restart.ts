@@ -7,7 +7,7 @@ import { SHUTDOWN_MODES } from '@commandbus/embedded-postgres';
 import { settleAndVerify, silentLogger, type Scenario } from '../scenario.ts';
 import { sendPaced, sendWithRetry, type SendStats } from '../sending.ts';
 import { planWorkload, plannedCommands } from '../workload.ts';
-import { WorkerFleet } from '../worker-fleet.ts';
+import { startFleet } from '../worker-fleet.ts';
 import { expectationsOf } from './expectations.ts';
 
 const DOMAIN = 'chaos_restart';
@@ -20,16 +20,12 @@ export const dbRestart: Scenario = {
   async run(context) {
     const sends = planWorkload(context.commands);
     const expected = expectationsOf(plannedCommands(sends));
-    const fleet = new WorkerFleet({
-      url: context.url,
+    const fleet = await startFleet(context, {
       domain: DOMAIN,
       size: 3,
       concurrency: 8,
       vtSeconds: 3,
-      logDir: context.logDir,
     });
-    context.onAbort(() => fleet.stop(0));
-    await fleet.start();
 
     const windowMs = context.seconds * 1_000;
     let restarts = 0;

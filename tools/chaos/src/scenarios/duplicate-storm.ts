@@ -9,7 +9,7 @@ import { chaosEffect } from '../chaos-command.ts';
 import { settleAndVerify, silentLogger, type Scenario } from '../scenario.ts';
 import { planWorkload, plannedCommands, shuffle, type PlannedCommand } from '../workload.ts';
 import { checkExactlyOnceSent } from '../verify.ts';
-import { WorkerFleet } from '../worker-fleet.ts';
+import { startFleet } from '../worker-fleet.ts';
 import { expectationsOf } from './expectations.ts';
 
 const DOMAIN = 'chaos_storm';
@@ -97,16 +97,12 @@ export const duplicateStorm: Scenario = {
       `  ${DOMAIN}: storm over (${failures.length} failed sends, ${deadlocked} deadlocks); working it off`,
     );
 
-    const fleet = new WorkerFleet({
-      url: context.url,
+    const fleet = await startFleet(context, {
       domain: DOMAIN,
       size: 2,
       concurrency: 8,
       vtSeconds: 10,
-      logDir: context.logDir,
     });
-    context.onAbort(() => fleet.stop(0));
-    await fleet.start();
 
     const verdict = await settleAndVerify(context, {
       fleet,

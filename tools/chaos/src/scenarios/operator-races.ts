@@ -21,7 +21,7 @@ import { sendWithRetry } from '../sending.ts';
 import { waitUntil } from '../wait-until.ts';
 import type { Expectation } from '../verify.ts';
 import { planWorkload, type PlannedSend } from '../workload.ts';
-import { WorkerFleet } from '../worker-fleet.ts';
+import { startFleet } from '../worker-fleet.ts';
 
 const DOMAIN = 'chaos_ops';
 const ACTIONS = ['retry', 'cancel', 'complete'] as const;
@@ -193,16 +193,12 @@ export const operatorRaces: Scenario = {
   name: 'operator-races',
   description: 'two operators on one troubleshooting item; operator retry racing workers',
   async run(context) {
-    const fleet = new WorkerFleet({
-      url: context.url,
+    const fleet = await startFleet(context, {
       domain: DOMAIN,
       size: 2,
       concurrency: 8,
       vtSeconds: 10,
-      logDir: context.logDir,
     });
-    context.onAbort(() => fleet.stop(0));
-    await fleet.start();
     const pools = await Promise.all([
       openPool(context.url, { maximumPoolSize: 4 }),
       openPool(context.url, { maximumPoolSize: 4 }),

@@ -5,7 +5,7 @@ import { Producer } from '@commandbus/commandbus';
 import { settleAndVerify, silentLogger, type Scenario } from '../scenario.ts';
 import { sendWithRetry } from '../sending.ts';
 import { planWorkload, plannedCommands } from '../workload.ts';
-import { WorkerFleet } from '../worker-fleet.ts';
+import { startFleet } from '../worker-fleet.ts';
 import { expectationsOf } from './expectations.ts';
 
 const DOMAIN = 'chaos_slow';
@@ -30,16 +30,12 @@ export const slowHandlers: Scenario = {
       })),
     }));
     const expected = expectationsOf(plannedCommands(sends));
-    const fleet = new WorkerFleet({
-      url: context.url,
+    const fleet = await startFleet(context, {
       domain: DOMAIN,
       size: 2,
       concurrency: 4,
       vtSeconds: LEASE_SECONDS,
-      logDir: context.logDir,
     });
-    context.onAbort(() => fleet.stop(0));
-    await fleet.start();
     const producer = new Producer({ pool: context.pool, domain: DOMAIN, logger: silentLogger });
     for (const send of sends)
       await sendWithRetry(producer, context.pool, send, { retries: 0 }, Date.now() + 30_000);

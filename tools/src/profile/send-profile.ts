@@ -13,7 +13,11 @@ const noop = defineCommand({ type: 'profile.Noop', data: z.object({ n: z.number(
 
 const server = await startEmbeddedServer({
   disposable: true,
-  settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' },
+  settings: {
+    shared_preload_libraries: 'pg_stat_statements',
+    'pg_stat_statements.track': 'all',
+    'pg_stat_statements.track_planning': 'on',
+  },
 });
 try {
   await migrate({ url: server.url });
@@ -51,12 +55,27 @@ try {
   await sampler.end();
   console.log('backend states sampled:', [...waits].sort((a, b) => b[1] - a[1]).slice(0, 8));
   const cpu = process.cpuUsage(cpuBefore);
-  console.log(`node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core`);
-  console.log(`sent ${count} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)}/s (${producers} producers)`);
-  const rows = await pool.any(sql.type(z.object({ calls: z.unknown(), total_ms: z.number(), mean_ms: z.number(), query: z.string() }))`
-    SELECT calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 100) AS query
+  console.log(
+    `node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core`,
+  );
+  console.log(
+    `sent ${count} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)}/s (${producers} producers)`,
+  );
+  const rows = await pool.any(sql.type(
+    z.object({
+      calls: z.unknown(),
+      total_ms: z.number(),
+      mean_ms: z.number(),
+      plan_ms: z.number(),
+      query: z.string(),
+    }),
+  )`
+    SELECT calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, mean_plan_time AS plan_ms, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 100) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`);
-  for (const r of rows) console.log(`${String(r.calls).padStart(7)} ${Number(r.total_ms).toFixed(0).padStart(7)}ms ${Number(r.mean_ms).toFixed(3).padStart(8)}ms  ${r.query}`);
+  for (const r of rows)
+    console.log(
+      `${String(r.calls).padStart(7)} ${Number(r.total_ms).toFixed(0).padStart(7)}ms ${Number(r.mean_ms).toFixed(3).padStart(8)}ms plan ${Number(r.plan_ms).toFixed(3)}ms  ${r.query}`,
+    );
   await pool.end();
 } finally {
   await server.stop();

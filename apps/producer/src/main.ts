@@ -34,7 +34,9 @@ function parseLines(text: string, file: string): BatchItem[] {
       }
       const parsed = lineSchema.safeParse(json);
       if (!parsed.success) {
-        throw new UsageError(`${file}:${number}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+        throw new UsageError(
+          `${file}:${number}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+        );
       }
       const { command_type, data, command_id, correlation_id, reply_to } = parsed.data;
       return item(command_type, {
@@ -71,7 +73,10 @@ program
   .option('--correlation-id <uuid>', 'correlation id')
   .option('--reply-to <queue>', 'reply queue')
   .option('--reply', "reply to the domain's reply queue", false)
-  .option('--file <path>', 'JSON lines: {"command_type", "data", "command_id"?, "correlation_id"?, "reply_to"?}')
+  .option(
+    '--file <path>',
+    'JSON lines: {"command_type", "data", "command_id"?, "correlation_id"?, "reply_to"?}',
+  )
   .option('--json', 'print results as JSON', false)
   .addOption(new Option('--url <url>', 'database URL').env('DATABASE_URL').hideHelp())
   .exitOverride()
@@ -97,8 +102,13 @@ program
       const results = await producer.sendBatch(items);
       if (options.json) console.log(JSON.stringify(results, null, 2));
       else {
-        for (const r of results) console.log(`${r.commandId}  ${r.duplicate ? 'duplicate, not sent again' : `sent as message ${r.msgId}`}`);
-        console.log(`${results.filter((r) => !r.duplicate).length} sent, ${results.filter((r) => r.duplicate).length} duplicates`);
+        for (const r of results)
+          console.log(
+            `${r.commandId}  ${r.duplicate ? 'duplicate, not sent again' : `sent as message ${r.msgId}`}`,
+          );
+        console.log(
+          `${results.filter((r) => !r.duplicate).length} sent, ${results.filter((r) => r.duplicate).length} duplicates`,
+        );
       }
     } finally {
       await pool.end();

@@ -33,8 +33,20 @@ afterEach(() => {
 function startWorkerProcess(url: string, domain: string, extraArgs: string[] = []): RunningWorker {
   const child = spawn(
     process.execPath,
-    [workerMain, '--domain', domain, '--handlers', handlersModule, '--poll-interval-ms', '200', ...extraArgs],
-    { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      workerMain,
+      '--domain',
+      domain,
+      '--handlers',
+      handlersModule,
+      '--poll-interval-ms',
+      '200',
+      ...extraArgs,
+    ],
+    {
+      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   children.push(child);
   let output = '';
@@ -50,7 +62,9 @@ describe('worker process', () => {
   const db = useTestDatabase({ setupSql: [v001] });
   const state = (domain: string, commandId: string) =>
     db().pool.maybeOne(
-      sql.type(stateRow)`SELECT status, attempts FROM commandbus.command WHERE domain = ${domain} AND command_id = ${commandId}`,
+      sql.type(
+        stateRow,
+      )`SELECT status, attempts FROM commandbus.command WHERE domain = ${domain} AND command_id = ${commandId}`,
     );
 
   it('killed with SIGKILL mid-handler, loses nothing: the command is received again after its lease and completes once', async () => {
@@ -66,7 +80,13 @@ describe('worker process', () => {
     await victim.exited;
     expect((await state(domain, commandId))?.status).toBe('IN_PROGRESS');
 
-    const successor = new Worker({ pool: db().pool, databaseUrl: db().url, domain, logger: silent, pollIntervalMs: 200 });
+    const successor = new Worker({
+      pool: db().pool,
+      databaseUrl: db().url,
+      domain,
+      logger: silent,
+      pollIntervalMs: 200,
+    });
     register(successor);
     await successor.start();
     try {
@@ -79,7 +99,9 @@ describe('worker process', () => {
       );
       expect(finished.attempts).toBe(2);
       const completions = await db().pool.oneFirst(
-        sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM commandbus.audit WHERE command_id = ${commandId} AND event_type = 'COMPLETED'`,
+        sql.type(
+          z.object({ n: z.number() }),
+        )`SELECT count(*)::int AS n FROM commandbus.audit WHERE command_id = ${commandId} AND event_type = 'COMPLETED'`,
       );
       expect(completions).toBe(1);
     } finally {
@@ -102,11 +124,16 @@ describe('worker process', () => {
   });
 
   it('exits 1 with one line and no password when the database cannot be reached', async () => {
-    const worker = startWorkerProcess('postgres://someone:s3cret-pw@127.0.0.1:1/nowhere', 'proc_nodb');
+    const worker = startWorkerProcess(
+      'postgres://someone:s3cret-pw@127.0.0.1:1/nowhere',
+      'proc_nodb',
+    );
     expect(await worker.exited).toBe(1);
     const lines = worker.output().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^worker: cannot connect to postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere/);
+    expect(lines[0]).toMatch(
+      /^worker: cannot connect to postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere/,
+    );
     expect(worker.output()).not.toContain('s3cret-pw');
   });
 });

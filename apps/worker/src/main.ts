@@ -35,7 +35,12 @@ const program = new Command('worker')
   .option('--handlers <module>', 'module exporting register(worker) (default: the demo handlers)')
   .option('--vt <seconds>', 'lease (visibility timeout) in seconds', parsePositiveInt, 30)
   .option('--poll-interval-ms <ms>', 'fallback poll interval', parsePositiveInt, 1000)
-  .option('--grace-ms <ms>', 'shutdown grace period for in-flight handlers', parsePositiveInt, 30_000)
+  .option(
+    '--grace-ms <ms>',
+    'shutdown grace period for in-flight handlers',
+    parsePositiveInt,
+    30_000,
+  )
   .addOption(new Option('--url <url>', 'database URL').env('DATABASE_URL').hideHelp())
   .exitOverride();
 

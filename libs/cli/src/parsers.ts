@@ -4,7 +4,9 @@ import { InvalidArgumentError } from 'commander';
 export function parsePositiveInt(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) {
-    throw new InvalidArgumentError(`expected a positive whole number, got ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(
+      `expected a positive whole number, got ${JSON.stringify(value)}`,
+    );
   }
   return number;
 }
@@ -22,7 +24,9 @@ export function parseJsonObject(value: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new InvalidArgumentError(`expected a JSON object, got ${JSON.stringify(value.slice(0, 80))}`);
+    throw new InvalidArgumentError(
+      `expected a JSON object, got ${JSON.stringify(value.slice(0, 80))}`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidArgumentError('expected a JSON object');

@@ -30,7 +30,9 @@ export function reportFailure(program: string, error: unknown): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   const code = stableCode(error);
-  process.stderr.write(`${program}: ${redactSecrets(message.split('\n')[0] ?? message)}${code ? ` [${code}]` : ''}\n`);
+  process.stderr.write(
+    `${program}: ${redactSecrets(message.split('\n')[0] ?? message)}${code ? ` [${code}]` : ''}\n`,
+  );
   return EXIT.failed;
 }
 

@@ -126,9 +126,17 @@ export type {
 export { receiveCommands } from './queries/receive-commands.ts';
 export type { ReceiveCommandsInput } from './queries/receive-commands.ts';
 export { completeCommands } from './queries/complete-commands.ts';
-export type { CompleteCommandsInput, CompletedCommand, CompletedDelivery } from './queries/complete-commands.ts';
+export type {
+  CompleteCommandsInput,
+  CompletedCommand,
+  CompletedDelivery,
+} from './queries/complete-commands.ts';
 export { enqueueCommands } from './queries/enqueue-commands.ts';
-export type { EnqueueCommandInput, EnqueueCommandsInput, EnqueuedCommand } from './queries/enqueue-commands.ts';
+export type {
+  EnqueueCommandInput,
+  EnqueueCommandsInput,
+  EnqueuedCommand,
+} from './queries/enqueue-commands.ts';
 export {
   countTroubleshootingItems,
   listTroubleshootingIds,

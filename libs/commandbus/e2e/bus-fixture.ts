@@ -47,11 +47,19 @@ const statusRow = z.object({ status: z.string(), attempts: z.number() });
 
 export async function commandState(db: TestDatabase, domain: string, commandId: string) {
   return db.pool.maybeOne(
-    sql.type(statusRow)`SELECT status, attempts FROM commandbus.command WHERE domain = ${domain} AND command_id = ${commandId}`,
+    sql.type(
+      statusRow,
+    )`SELECT status, attempts FROM commandbus.command WHERE domain = ${domain} AND command_id = ${commandId}`,
   );
 }
 
-export function waitForStatus(db: TestDatabase, domain: string, commandId: string, status: string, timeoutMs = 15_000) {
+export function waitForStatus(
+  db: TestDatabase,
+  domain: string,
+  commandId: string,
+  status: string,
+  timeoutMs = 15_000,
+) {
   return waitFor(
     async () => {
       const state = await commandState(db, domain, commandId);
@@ -65,19 +73,25 @@ const auditRow = z.object({ event_type: z.string(), details_json: z.unknown() })
 
 export async function auditTrail(db: TestDatabase, commandId: string) {
   const rows = await db.pool.any(
-    sql.type(auditRow)`SELECT event_type, details_json FROM commandbus.audit WHERE command_id = ${commandId} ORDER BY audit_id`,
+    sql.type(
+      auditRow,
+    )`SELECT event_type, details_json FROM commandbus.audit WHERE command_id = ${commandId} ORDER BY audit_id`,
   );
   return rows.map((row) => row.event_type);
 }
 
 export async function queueDepth(db: TestDatabase, queue: string): Promise<number> {
   return db.pool.oneFirst(
-    sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `q_${queue}`])}`,
+    sql.type(
+      z.object({ n: z.number() }),
+    )`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `q_${queue}`])}`,
   );
 }
 
 export async function archiveDepth(db: TestDatabase, queue: string): Promise<number> {
   return db.pool.oneFirst(
-    sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `a_${queue}`])}`,
+    sql.type(
+      z.object({ n: z.number() }),
+    )`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `a_${queue}`])}`,
   );
 }

@@ -14,7 +14,16 @@ import {
   replyEnvelopeSchema,
   TransientCommandError,
 } from '../src/index.ts';
-import { archiveDepth, auditTrail, commandState, queueDepth, quietLogger, startWorker, useBusDatabase, waitForStatus } from './bus-fixture.ts';
+import {
+  archiveDepth,
+  auditTrail,
+  commandState,
+  queueDepth,
+  quietLogger,
+  startWorker,
+  useBusDatabase,
+  waitForStatus,
+} from './bus-fixture.ts';
 
 const greet = defineCommand({
   type: 'test.Greet',
@@ -28,7 +37,8 @@ const unhandled = defineCommand({ type: 'test.Unhandled', data: z.object({}) });
 
 describe('command lifecycle', () => {
   const db = useBusDatabase();
-  const producer = (domain: string) => new Producer({ pool: db().pool, domain, logger: quietLogger });
+  const producer = (domain: string) =>
+    new Producer({ pool: db().pool, domain, logger: quietLogger });
 
   async function readReply(domain: string) {
     const [message] = await read(db().pool, { queue: `${domain}__replies`, vt: 30, qty: 1 });
@@ -38,10 +48,17 @@ describe('command lifecycle', () => {
   it('completes a command, replies SUCCESS with the handler result, and deletes the message', async () => {
     const domain = 'life_ok';
     const sent = await producer(domain).send(greet, { data: { name: 'Ada' }, replyTo: true });
-    await startWorker(db(), { domain }, (w) => w.register(greet, ({ command }) => ({ greeting: `hello ${command.data.name}` })));
+    await startWorker(db(), { domain }, (w) =>
+      w.register(greet, ({ command }) => ({ greeting: `hello ${command.data.name}` })),
+    );
     await waitForStatus(db(), domain, sent.commandId, 'COMPLETED');
     const reply = await waitFor(() => readReply(domain), { description: 'reply' });
-    expect(reply).toMatchObject({ command_id: sent.commandId, outcome: 'SUCCESS', data: { greeting: 'hello Ada' }, error: null });
+    expect(reply).toMatchObject({
+      command_id: sent.commandId,
+      outcome: 'SUCCESS',
+      data: { greeting: 'hello Ada' },
+      error: null,
+    });
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
     expect(await auditTrail(db(), sent.commandId)).toEqual(['SENT', 'RECEIVED', 'COMPLETED']);
   });
@@ -56,7 +73,10 @@ describe('command lifecycle', () => {
     );
     await waitForStatus(db(), domain, sent.commandId, 'CANCELED');
     const reply = await waitFor(() => readReply(domain), { description: 'reply' });
-    expect(reply).toMatchObject({ outcome: 'CANCELED', error: { message: 'customer withdrew the order' } });
+    expect(reply).toMatchObject({
+      outcome: 'CANCELED',
+      error: { message: 'customer withdrew the order' },
+    });
     expect(await archiveDepth(db(), `${domain}__commands`)).toBe(1);
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
   });
@@ -66,13 +86,20 @@ describe('command lifecycle', () => {
     const sent = await producer(domain).send(flaky, { data: { failTimes: 2 } });
     await startWorker(db(), { domain }, (w) =>
       w.register(flaky, ({ attempt, command }) => {
-        if (attempt <= command.data.failTimes) throw new TransientCommandError('BUSY', `busy on attempt ${attempt}`);
+        if (attempt <= command.data.failTimes)
+          throw new TransientCommandError('BUSY', `busy on attempt ${attempt}`);
       }),
     );
     const state = await waitForStatus(db(), domain, sent.commandId, 'COMPLETED');
     expect(state.attempts).toBe(3);
     expect(await auditTrail(db(), sent.commandId)).toEqual([
-      'SENT', 'RECEIVED', 'FAILED', 'RECEIVED', 'FAILED', 'RECEIVED', 'COMPLETED',
+      'SENT',
+      'RECEIVED',
+      'FAILED',
+      'RECEIVED',
+      'FAILED',
+      'RECEIVED',
+      'COMPLETED',
     ]);
     const row = await getCommand(db().pool, { domain, commandId: sent.commandId });
     expect(row?.lastErrorCode).toBe('BUSY');
@@ -92,7 +119,10 @@ describe('command lifecycle', () => {
     expect(row).toMatchObject({ lastErrorType: 'TRANSIENT', lastErrorCode: 'UNEXPECTED_ERROR' });
     expect(row?.lastErrorMsg).toContain('socket hang up');
     const archived = await getArchivedPayload(db().pool, { domain, commandId: sent.commandId });
-    expect(archived?.payload).toMatchObject({ command_id: sent.commandId, data: { failTimes: 99 } });
+    expect(archived?.payload).toMatchObject({
+      command_id: sent.commandId,
+      data: { failTimes: 99 },
+    });
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
   });
 
@@ -108,7 +138,11 @@ describe('command lifecycle', () => {
     expect(state.attempts).toBe(1);
     const row = await getCommand(db().pool, { domain, commandId: sent.commandId });
     expect(row).toMatchObject({ lastErrorType: 'PERMANENT', lastErrorCode: 'ACCOUNT_CLOSED' });
-    expect(await auditTrail(db(), sent.commandId)).toEqual(['SENT', 'RECEIVED', 'MOVED_TO_TROUBLESHOOTING_QUEUE']);
+    expect(await auditTrail(db(), sent.commandId)).toEqual([
+      'SENT',
+      'RECEIVED',
+      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+    ]);
   });
 
   it('treats a command type without a handler as a permanent NO_HANDLER failure', async () => {
@@ -124,14 +158,21 @@ describe('command lifecycle', () => {
     const domain = 'life_invalid';
     const known = await producer(domain).send(greet, { data: { name: 'x' } });
     // Swap in broken messages behind the producer's back: one naming the known command, two anonymous.
-    await db().pool.query(sql.unsafe`DELETE FROM ${sql.identifier(['pgmq', `q_${domain}__commands`])}`);
+    await db().pool.query(
+      sql.unsafe`DELETE FROM ${sql.identifier(['pgmq', `q_${domain}__commands`])}`,
+    );
     const queue = `${domain}__commands`;
-    await send(db().pool, { queue, message: { command_id: known.commandId, domain, command_type: 42 } });
+    await send(db().pool, {
+      queue,
+      message: { command_id: known.commandId, domain, command_type: 42 },
+    });
     await send(db().pool, { queue, message: 'not an object' });
     await send(db().pool, { queue, message: { hello: 'world' } });
     await startWorker(db(), { domain }, (w) => w.register(greet, () => ({ greeting: 'hi' })));
     await waitForStatus(db(), domain, known.commandId, 'IN_TROUBLESHOOTING_QUEUE');
-    await waitFor(async () => (await archiveDepth(db(), queue)) === 3, { description: 'three archived messages' });
+    await waitFor(async () => (await archiveDepth(db(), queue)) === 3, {
+      description: 'three archived messages',
+    });
     expect(await queueDepth(db(), queue)).toBe(0);
     const row = await getCommand(db().pool, { domain, commandId: known.commandId });
     expect(row).toMatchObject({ lastErrorType: 'PERMANENT', lastErrorCode: 'INVALID_MESSAGE' });
@@ -139,7 +180,9 @@ describe('command lifecycle', () => {
 
   it('keeps a handler’s writes only when the command completes', async () => {
     const domain = 'life_tx';
-    await db().pool.query(sql.unsafe`CREATE TABLE effects (command_id uuid PRIMARY KEY, attempt int NOT NULL)`);
+    await db().pool.query(
+      sql.unsafe`CREATE TABLE effects (command_id uuid PRIMARY KEY, attempt int NOT NULL)`,
+    );
     const sent = await producer(domain).send(flaky, { data: { failTimes: 1 } });
     await startWorker(db(), { domain }, (w) =>
       w.register(flaky, async ({ attempt, command, db: tx }) => {
@@ -148,7 +191,9 @@ describe('command lifecycle', () => {
       }),
     );
     await waitForStatus(db(), domain, sent.commandId, 'COMPLETED');
-    const effects = await db().pool.any(sql.type(z.object({ attempt: z.number() }))`SELECT attempt FROM effects`);
+    const effects = await db().pool.any(
+      sql.type(z.object({ attempt: z.number() }))`SELECT attempt FROM effects`,
+    );
     expect(effects).toEqual([{ attempt: 2 }]);
   });
 });

@@ -7,10 +7,24 @@ import { z } from 'zod';
 import { getBatch } from '@commandbus/commandbus-schema';
 import { waitFor } from '@commandbus/testing';
 import { createPool } from 'slonik';
-import { defineCommand, Producer, TransientCommandError, type BatchCompletedEvent } from '../src/index.ts';
-import { queueDepth, quietLogger, startWorker, useBusDatabase, waitForStatus } from './bus-fixture.ts';
+import {
+  defineCommand,
+  Producer,
+  TransientCommandError,
+  type BatchCompletedEvent,
+} from '../src/index.ts';
+import {
+  queueDepth,
+  quietLogger,
+  startWorker,
+  useBusDatabase,
+  waitForStatus,
+} from './bus-fixture.ts';
 
-const step = defineCommand({ type: 'test.Step', data: z.object({ n: z.number(), failTimes: z.number() }) });
+const step = defineCommand({
+  type: 'test.Step',
+  data: z.object({ n: z.number(), failTimes: z.number() }),
+});
 const slow = defineCommand({ type: 'test.Slow', data: z.object({ ms: z.number() }) });
 
 describe('worker', () => {
@@ -21,13 +35,19 @@ describe('worker', () => {
     const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
     const { batchId } = await producer.createBatch({
       name: 'forty steps',
-      commands: Array.from({ length: 40 }, (_, n) => ({ command: step, input: { data: { n, failTimes: n % 5 === 0 ? 1 : 0 } } })),
+      commands: Array.from({ length: 40 }, (_, n) => ({
+        command: step,
+        input: { data: { n, failTimes: n % 5 === 0 ? 1 : 0 } },
+      })),
     });
     const events: BatchCompletedEvent[] = [];
-    await startWorker(db(), { domain, concurrency: 8, onBatchCompleted: (e) => events.push(e) }, (w) =>
-      w.register(step, ({ attempt, command }) => {
-        if (attempt <= command.data.failTimes) throw new TransientCommandError('AGAIN', 'again');
-      }),
+    await startWorker(
+      db(),
+      { domain, concurrency: 8, onBatchCompleted: (e) => events.push(e) },
+      (w) =>
+        w.register(step, ({ attempt, command }) => {
+          if (attempt <= command.data.failTimes) throw new TransientCommandError('AGAIN', 'again');
+        }),
     );
     const batch = await waitFor(
       async () => {
@@ -36,11 +56,18 @@ describe('worker', () => {
       },
       { timeoutMs: 20_000, description: 'batch completion' },
     );
-    expect(batch).toMatchObject({ totalCount: 40, completedCount: 40, canceledCount: 0, inTroubleshootingCount: 0 });
+    expect(batch).toMatchObject({
+      totalCount: 40,
+      completedCount: 40,
+      canceledCount: 0,
+      inTroubleshootingCount: 0,
+    });
     await waitFor(() => events.length === 1, { description: 'batch callback' });
     expect(events).toEqual([expect.objectContaining({ domain, batchId })]);
     const completedAudits = await db().pool.oneFirst(
-      sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM commandbus.audit WHERE command_id = ${batchId} AND event_type = 'BATCH_COMPLETED'`,
+      sql.type(
+        z.object({ n: z.number() }),
+      )`SELECT count(*)::int AS n FROM commandbus.audit WHERE command_id = ${batchId} AND event_type = 'BATCH_COMPLETED'`,
     );
     expect(completedAudits).toBe(1);
   });
@@ -77,7 +104,9 @@ describe('worker', () => {
   it('gives 20 concurrent producers of the same 200 command_ids exactly 200 commands and 200 messages', async () => {
     const domain = 'wb_dupstorm';
     const ids = Array.from({ length: 200 }, () => randomUUID());
-    const pools = await Promise.all(Array.from({ length: 20 }, () => createPool(db().url, { maximumPoolSize: 1 })));
+    const pools = await Promise.all(
+      Array.from({ length: 20 }, () => createPool(db().url, { maximumPoolSize: 1 })),
+    );
     try {
       const results = await Promise.all(
         pools.map((pool) =>
@@ -93,7 +122,9 @@ describe('worker', () => {
       await Promise.all(pools.map((pool) => pool.end()));
     }
     const commands = await db().pool.oneFirst(
-      sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM commandbus.command WHERE domain = ${domain}`,
+      sql.type(
+        z.object({ n: z.number() }),
+      )`SELECT count(*)::int AS n FROM commandbus.command WHERE domain = ${domain}`,
     );
     expect(commands).toBe(200);
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(200);

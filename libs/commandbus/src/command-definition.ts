@@ -5,7 +5,10 @@ import { ConfigError } from './errors.ts';
 
 export type CommandData = Record<string, unknown>;
 
-export interface CommandDefinition<TData extends CommandData = CommandData, TReply extends CommandData | void = CommandData | void> {
+export interface CommandDefinition<
+  TData extends CommandData = CommandData,
+  TReply extends CommandData | void = CommandData | void,
+> {
   readonly type: string;
   readonly data: z.ZodType<TData>;
   readonly reply?: z.ZodType<TReply>;
@@ -24,7 +27,8 @@ export function defineCommand<TData extends CommandData, TReply extends CommandD
   definition: CommandDefinition<TData, TReply>,
 ): CommandDefinition<TData, TReply> {
   assertCommandType(definition.type);
-  if (definition.maxAttempts !== undefined) assertPositiveInteger('maxAttempts', definition.maxAttempts);
+  if (definition.maxAttempts !== undefined)
+    assertPositiveInteger('maxAttempts', definition.maxAttempts);
   if (definition.backoffSeconds !== undefined) assertBackoff(definition.backoffSeconds);
   return Object.freeze({ ...definition });
 }

@@ -52,7 +52,10 @@ export const commandIdProbeSchema = z.object({ command_id: uuidSchema });
  * and a message inserted straight into the queue must not run another
  * handler for a known command or send its reply into another domain's queue.
  */
-export function envelopeDisagreement(envelope: CommandEnvelope, row: ReceivedCommand): string | null {
+export function envelopeDisagreement(
+  envelope: CommandEnvelope,
+  row: ReceivedCommand,
+): string | null {
   const fields: readonly [string, string | null, string | null][] = [
     ['command_type', envelope.command_type, row.commandType],
     ['reply_to', envelope.reply_to ?? '', row.replyQueue],
@@ -62,6 +65,9 @@ export function envelopeDisagreement(envelope: CommandEnvelope, row: ReceivedCom
   const differing = fields.filter(([, inMessage, inRow]) => inMessage !== inRow);
   if (differing.length === 0) return null;
   return `the message disagrees with its command row on ${differing
-    .map(([name, inMessage, inRow]) => `${name} (${JSON.stringify(inMessage)} vs ${JSON.stringify(inRow)})`)
+    .map(
+      ([name, inMessage, inRow]) =>
+        `${name} (${JSON.stringify(inMessage)} vs ${JSON.stringify(inRow)})`,
+    )
     .join(', ')}`;
 }

@@ -2,11 +2,7 @@
 export { defineCommand } from './command-definition.ts';
 export type { CommandData, CommandDefinition, DataOf, ReplyOf } from './command-definition.ts';
 export { DEFAULTS } from './defaults.ts';
-export {
-  commandEnvelopeSchema,
-  replyEnvelopeSchema,
-  REPLY_OUTCOMES,
-} from './envelope.ts';
+export { commandEnvelopeSchema, replyEnvelopeSchema, REPLY_OUTCOMES } from './envelope.ts';
 export type { CommandEnvelope, ReplyEnvelope, ReplyOutcome } from './envelope.ts';
 export {
   BatchNotFoundError,

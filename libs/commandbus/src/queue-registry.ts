@@ -26,10 +26,14 @@ export class QueueRegistry {
     return this.#check(queue, connection, async (db) => {
       const queues = await listQueues(db);
       if (!queues.some((q) => q.queueName === queue)) {
-        throw new InvalidInputError('UNKNOWN_QUEUE', `queue ${JSON.stringify(queue)} does not exist`, {
-          field: 'replyTo',
-          value: queue,
-        });
+        throw new InvalidInputError(
+          'UNKNOWN_QUEUE',
+          `queue ${JSON.stringify(queue)} does not exist`,
+          {
+            field: 'replyTo',
+            value: queue,
+          },
+        );
       }
     });
   }

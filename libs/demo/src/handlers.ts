@@ -8,12 +8,18 @@ export function registerDemoHandlers(worker: Worker): Worker {
     .register(reserveStock, ({ command }) => ({ reservationId: `res-${command.data.orderId}` }))
     .register(chargePayment, ({ command, attempt }) => {
       if (attempt <= command.data.failTimes) {
-        throw new TransientCommandError('GATEWAY_TIMEOUT', `payment gateway timed out (attempt ${attempt})`);
+        throw new TransientCommandError(
+          'GATEWAY_TIMEOUT',
+          `payment gateway timed out (attempt ${attempt})`,
+        );
       }
     })
     .register(sendReceipt, ({ command }) => {
       if (command.data.bounce) {
-        throw new PermanentCommandError('EMAIL_BOUNCED', `mailbox ${command.data.email} does not exist`);
+        throw new PermanentCommandError(
+          'EMAIL_BOUNCED',
+          `mailbox ${command.data.email} does not exist`,
+        );
       }
     });
 }

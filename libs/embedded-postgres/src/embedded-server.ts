@@ -64,7 +64,9 @@ export async function startEmbeddedServer(
   // never mistakes a server that is still starting for an orphan. Not
   // mkdtemp: that makes a 0700 directory owned by root, which the
   // unprivileged `postgres` user we run the server as could not enter.
-  const runDir = temporary ? path.join(tmpdir(), `${TEMP_DIR_PREFIX}${randomBytes(6).toString('hex')}`) : undefined;
+  const runDir = temporary
+    ? path.join(tmpdir(), `${TEMP_DIR_PREFIX}${randomBytes(6).toString('hex')}`)
+    : undefined;
   const dataDir = options.dataDir ?? path.join(runDir ?? '', 'data');
   // An interrupted run (Ctrl-C, a test runner stopped mid-way) exits without
   // awaiting stop(): then the server and its files go on the way out.

@@ -4,4 +4,8 @@ export { findFreePort } from './free-port.ts';
 export { pgmqCompatDir } from './pgmq-compat-dir.ts';
 export { reapStaleServers } from './stale-servers.ts';
 export { SHUTDOWN_MODES, startRestartableServer } from './restartable-server.ts';
-export type { RestartableServer, RestartableServerOptions, ShutdownMode } from './restartable-server.ts';
+export type {
+  RestartableServer,
+  RestartableServerOptions,
+  ShutdownMode,
+} from './restartable-server.ts';

@@ -16,7 +16,9 @@ export interface ResolvedServer {
 export const PGMQ_IMAGE = 'ghcr.io/pgmq/pg17-pgmq:v1.5.1';
 const DOCKER_PROBE_MS = 3_000;
 
-export async function resolveTestServer(env: NodeJS.ProcessEnv = process.env): Promise<ResolvedServer> {
+export async function resolveTestServer(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedServer> {
   const given = env.TEST_DATABASE_URL;
   if (given) {
     return {

@@ -8,7 +8,9 @@ describe('test database harness', () => {
 
   it('gives each file a database that already has the pgmq extension', async () => {
     const version = await db().pool.oneFirst(
-      sql.type(z.object({ extversion: z.string() }))`SELECT extversion FROM pg_extension WHERE extname = 'pgmq'`,
+      sql.type(
+        z.object({ extversion: z.string() }),
+      )`SELECT extversion FROM pg_extension WHERE extname = 'pgmq'`,
     );
     expect(version).toMatch(/^\d+\.\d+/);
   });
@@ -18,7 +20,9 @@ describe('test database harness', () => {
     try {
       await db().pool.query(sql.unsafe`CREATE TABLE isolation_probe (id int)`);
       const seen = await other.pool.oneFirst(
-        sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'isolation_probe'`,
+        sql.type(
+          z.object({ n: z.number() }),
+        )`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'isolation_probe'`,
       );
       expect(seen).toBe(0);
     } finally {

@@ -2,7 +2,13 @@
 // and a process, print a progress line per scenario, then the table, the
 // targets and the JSON file. The server is stopped however the run ends.
 import { killRunningChildren, runPhaseInChild } from './child-runner.ts';
-import { createDatabase, dropDatabase, openServer, scenarioDatabaseName, type BenchServer } from './database-server.ts';
+import {
+  createDatabase,
+  dropDatabase,
+  openServer,
+  scenarioDatabaseName,
+  type BenchServer,
+} from './database-server.ts';
 import { collectVersions, describeMachine } from './environment.ts';
 import { formatResults, formatTargets, writeJsonReport } from './report.ts';
 import type { Scenario, ScenarioResult } from './scenario.ts';
@@ -31,7 +37,9 @@ export async function runBench(options: BenchOptions): Promise<number> {
     console.error(`\n${signal}: stopping the scenario and PostgreSQL`);
     killRunningChildren();
     const database = currentDatabase;
-    interruption = (database ? dropDatabase(server.adminUrl, database).catch(() => undefined) : Promise.resolve())
+    interruption = (
+      database ? dropDatabase(server.adminUrl, database).catch(() => undefined) : Promise.resolve()
+    )
       .then(() => server.stop())
       .finally(() => process.exit(130));
   };
@@ -43,7 +51,9 @@ export async function runBench(options: BenchOptions): Promise<number> {
       `PostgreSQL ${versions.postgres} (${server.embedded ? 'embedded' : 'DATABASE_URL'}), pgmq ${versions.pgmq ?? '?'}, ` +
         `node ${versions.node}, pg-boss ${versions['pg-boss']}, graphile-worker ${versions['graphile-worker']}; ` +
         `${options.scenarios.length} scenarios, --count ${options.count}` +
-        (options.scenarios.some((s) => s.fixedCount) ? ' (memory scenarios: their own fixed count)' : ''),
+        (options.scenarios.some((s) => s.fixedCount)
+          ? ' (memory scenarios: their own fixed count)'
+          : ''),
     );
     const results: ScenarioResult[] = [];
     let failures = 0;
@@ -81,11 +91,21 @@ export async function runBench(options: BenchOptions): Promise<number> {
   }
 }
 
-async function runOne(server: BenchServer, scenario: Scenario, database: string, count: number): Promise<ScenarioResult> {
+async function runOne(
+  server: BenchServer,
+  scenario: Scenario,
+  database: string,
+  count: number,
+): Promise<ScenarioResult> {
   const url = await createDatabase(server.adminUrl, database);
   const operations = effectiveCount(scenario, count);
   // Pre-load, drain and checks each stay far inside their own deadlines.
-  const child = { scenario: scenario.name, url, count: operations, timeoutMs: 3 * drainTimeoutMs(operations) + 60_000 };
+  const child = {
+    scenario: scenario.name,
+    url,
+    count: operations,
+    timeoutMs: 3 * drainTimeoutMs(operations) + 60_000,
+  };
   await runPhaseInChild({ ...child, phase: 'prepare' });
   const result = await runPhaseInChild({ ...child, phase: 'run' });
   if (!result) throw new Error(`${scenario.name}: the run phase reported no result`);
@@ -93,7 +113,10 @@ async function runOne(server: BenchServer, scenario: Scenario, database: string,
 }
 
 function progressLine(result: ScenarioResult): string {
-  const latency = result.p50_ms === null ? '' : `  p50 ${result.p50_ms.toFixed(1)} ms  p99 ${result.p99_ms?.toFixed(1)} ms`;
+  const latency =
+    result.p50_ms === null
+      ? ''
+      : `  p50 ${result.p50_ms.toFixed(1)} ms  p99 ${result.p99_ms?.toFixed(1)} ms`;
   return (
     `${String(result.count).padStart(7)} in ${result.seconds.toFixed(2).padStart(7)} s  ` +
     `${String(Math.round(result.per_s)).padStart(6)}/s${latency}  rss ${result.peak_rss_mb.toFixed(0)} MB`

@@ -43,7 +43,12 @@ export function runPhaseInChild(run: ChildRun): Promise<ScenarioResult | undefin
     let report: ScenarioReport | undefined;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new ScenarioFailedError(run.scenario, `${run.phase}: no result within ${Math.round(run.timeoutMs / 1000)} s`));
+      reject(
+        new ScenarioFailedError(
+          run.scenario,
+          `${run.phase}: no result within ${Math.round(run.timeoutMs / 1000)} s`,
+        ),
+      );
     }, run.timeoutMs);
     child.on('message', (message) => {
       report = message as ScenarioReport;
@@ -57,8 +62,15 @@ export function runPhaseInChild(run: ChildRun): Promise<ScenarioResult | undefin
       clearTimeout(timer);
       running.delete(child);
       if (report?.ok) resolve(report.result);
-      else if (report) reject(new ScenarioFailedError(run.scenario, `${run.phase}: ${report.error}`));
-      else reject(new ScenarioFailedError(run.scenario, `${run.phase}: exited (${signal ?? `code ${code}`}) without a result`));
+      else if (report)
+        reject(new ScenarioFailedError(run.scenario, `${run.phase}: ${report.error}`));
+      else
+        reject(
+          new ScenarioFailedError(
+            run.scenario,
+            `${run.phase}: exited (${signal ?? `code ${code}`}) without a result`,
+          ),
+        );
     });
   });
 }

@@ -43,7 +43,9 @@ export async function measureLatency(
   const { ratePerSecond, warmupMs, measuredMs } = LATENCY_LOAD;
   await sendAtSteadyRate(ratePerSecond, warmupMs, () => send({ t: nowMs(), measured: false }));
   const timer = startTimer();
-  const sent = await sendAtSteadyRate(ratePerSecond, measuredMs, () => send({ t: nowMs(), measured: true }));
+  const sent = await sendAtSteadyRate(ratePerSecond, measuredMs, () =>
+    send({ t: nowMs(), measured: true }),
+  );
   await waitUntil(() => recorder.samples.length >= sent, {
     timeoutMs: 30_000,
     description: `${sent} measured messages to reach their handler`,

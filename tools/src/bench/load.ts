@@ -33,7 +33,8 @@ export async function runConcurrently(
 ): Promise<void> {
   const budget = new WorkBudget(count);
   const loop = async () => {
-    for (let index = budget.take(); index !== undefined; index = budget.take()) await operation(index);
+    for (let index = budget.take(); index !== undefined; index = budget.take())
+      await operation(index);
   };
   await Promise.all(Array.from({ length: loops }, loop));
 }

@@ -11,8 +11,15 @@ import { SCENARIOS } from './scenarios.ts';
 const DEFAULT_COUNT = 20_000;
 
 const program = new Command('bench')
-  .description('Throughput, latency and memory of commandbus next to raw PGMQ, pg-boss and graphile-worker')
-  .option('--count <n>', 'messages/commands/jobs per throughput scenario', parsePositiveInt, DEFAULT_COUNT)
+  .description(
+    'Throughput, latency and memory of commandbus next to raw PGMQ, pg-boss and graphile-worker',
+  )
+  .option(
+    '--count <n>',
+    'messages/commands/jobs per throughput scenario',
+    parsePositiveInt,
+    DEFAULT_COUNT,
+  )
   .option('--json <path>', 'also write the results as JSON (machine, versions, results[])')
   .option('--only <names...>', 'run only these scenarios (memory scenarios included when named)')
   .option('--memory', 'add the 100k memory scenarios to the run')
@@ -45,7 +52,8 @@ await runMain('bench', async () => {
   await program.parseAsync();
   const options = program.opts<CliOptions>();
   if (options.list) {
-    for (const s of SCENARIOS) console.log(`${s.name}${s.memory ? '  (memory: --memory or --only)' : ''}`);
+    for (const s of SCENARIOS)
+      console.log(`${s.name}${s.memory ? '  (memory: --memory or --only)' : ''}`);
     return;
   }
   const databaseUrl = process.env.DATABASE_URL;

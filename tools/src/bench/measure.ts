@@ -96,7 +96,8 @@ export class WarmupGate {
 
   /** The timed section: operations since the timer started, and its time. */
   stop(): TimedSection & { readonly count: number } {
-    if (!this.#timer) throw new Error(`the warm-up of ${this.#warmup} never finished (saw ${this.#seen})`);
+    if (!this.#timer)
+      throw new Error(`the warm-up of ${this.#warmup} never finished (saw ${this.#seen})`);
     return { ...this.#timer.stop(), count: this.#seen - this.#seenAtStart };
   }
 }

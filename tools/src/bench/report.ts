@@ -12,7 +12,11 @@ export interface BenchReport {
   readonly results: readonly ScenarioResult[];
 }
 
-function ratio(results: readonly ScenarioResult[], scenario: string, versus: string | undefined): number | undefined {
+function ratio(
+  results: readonly ScenarioResult[],
+  scenario: string,
+  versus: string | undefined,
+): number | undefined {
   if (!versus) return undefined;
   const mine = results.find((r) => r.scenario === scenario);
   const theirs = results.find((r) => r.scenario === versus);
@@ -41,7 +45,18 @@ export function formatResults(results: readonly ScenarioResult[]): string {
     r.scenario.startsWith('commandbus.e2e.') ? times(ratio(results, r.scenario, DRAIN_PEER)) : '',
   ]);
   return formatTable(
-    ['scenario', 'system', 'count', 'seconds', 'per_s', 'p50_ms', 'p99_ms', 'peak_rss_mb', '× pgmq', '× gw.batched'],
+    [
+      'scenario',
+      'system',
+      'count',
+      'seconds',
+      'per_s',
+      'p50_ms',
+      'p99_ms',
+      'peak_rss_mb',
+      '× pgmq',
+      '× gw.batched',
+    ],
     rows,
   );
 }

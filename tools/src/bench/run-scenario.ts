@@ -36,7 +36,10 @@ async function runFromEnvironment(): Promise<ScenarioReport> {
   const phase = process.env[CHILD_ENV.phase];
   const scenario = findScenario(name);
   if (!scenario || !url || !Number.isInteger(count) || count < 1 || !isPhase(phase)) {
-    return { ok: false, error: `bad child environment: scenario ${JSON.stringify(name)}, phase ${phase}, count ${count}` };
+    return {
+      ok: false,
+      error: `bad child environment: scenario ${JSON.stringify(name)}, phase ${phase}, count ${count}`,
+    };
   }
   try {
     if (phase === 'prepare') {
@@ -45,7 +48,10 @@ async function runFromEnvironment(): Promise<ScenarioReport> {
     }
     return { ok: true, result: toResult(scenario, await scenario.run({ url, count })) };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    return {
+      ok: false,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
   }
 }
 

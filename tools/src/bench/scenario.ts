@@ -47,4 +47,3 @@ export interface ScenarioResult {
   readonly p99_ms: number | null;
   readonly peak_rss_mb: number;
 }
-

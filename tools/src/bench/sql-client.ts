@@ -3,7 +3,10 @@
 import pg from 'pg';
 import { z } from 'zod';
 
-export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  url: string,
+  use: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -16,7 +19,11 @@ export async function withClient<T>(url: string, use: (client: pg.Client) => Pro
 const countRow = z.object({ n: z.coerce.number().int() });
 
 /** Runs a `SELECT count(*) AS n …` and returns n. */
-export async function countRows(client: pg.Client, text: string, values: unknown[] = []): Promise<number> {
+export async function countRows(
+  client: pg.Client,
+  text: string,
+  values: unknown[] = [],
+): Promise<number> {
   const result = await client.query(text, values);
   return countRow.parse(result.rows[0]).n;
 }

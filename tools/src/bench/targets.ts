@@ -20,7 +20,9 @@ export const RATIO_TARGETS: readonly RatioTarget[] = [
   { scenario: 'commandbus.send', versus: 'pgmq.send', atLeast: 0.6 },
 ];
 
-export const LATENCY_TARGETS: readonly LatencyTarget[] = [{ scenario: 'commandbus.latency', p50AtMostMs: 10 }];
+export const LATENCY_TARGETS: readonly LatencyTarget[] = [
+  { scenario: 'commandbus.latency', p50AtMostMs: 10 },
+];
 
 /** The peer of the drain targets, shown as a ratio column for every e2e row. */
 export const DRAIN_PEER = 'graphile-worker.drain.batched';
@@ -31,7 +33,11 @@ export const DRAIN_PEER = 'graphile-worker.drain.batched';
  * drain against pgmq.drain. Latency and the 100k memory runs have none.
  */
 export function pgmqCounterpart(scenario: string): string | undefined {
-  if (scenario.startsWith('pgmq.') || scenario.includes('.memory.') || scenario.includes('.latency')) {
+  if (
+    scenario.startsWith('pgmq.') ||
+    scenario.includes('.memory.') ||
+    scenario.includes('.latency')
+  ) {
     return undefined;
   }
   if (scenario.endsWith('.send')) return 'pgmq.send';

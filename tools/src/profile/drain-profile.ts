@@ -26,12 +26,21 @@ try {
   const sendStart = performance.now();
   for (let i = 0; i < count; i += 500) {
     await producer.sendBatch(
-      Array.from({ length: Math.min(500, count - i) }, (_, k) => ({ command: noop, input: { data: { n: i + k } } })),
+      Array.from({ length: Math.min(500, count - i) }, (_, k) => ({
+        command: noop,
+        input: { data: { n: i + k } },
+      })),
     );
   }
   console.log(`sent ${count} in ${((performance.now() - sendStart) / 1000).toFixed(2)} s`);
   await pool.query(sql.unsafe`SELECT pg_stat_statements_reset()`);
-  const worker = new Worker({ pool, databaseUrl: server.url, domain: 'profile', concurrency, logger: pino({ level: 'silent' }) });
+  const worker = new Worker({
+    pool,
+    databaseUrl: server.url,
+    domain: 'profile',
+    concurrency,
+    logger: pino({ level: 'silent' }),
+  });
   worker.register(noop, () => undefined);
   const start = performance.now();
   const cpuBefore = process.cpuUsage();
@@ -44,12 +53,26 @@ try {
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   await worker.stop();
-  console.log(`drained ${count} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)}/s (concurrency ${concurrency})`);
-  console.log(`node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core`);
-  const rows = await pool.any(sql.type(z.object({ calls: z.union([z.number(), z.bigint()]), total_ms: z.number(), mean_ms: z.number(), query: z.string() }))`
+  console.log(
+    `drained ${count} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)}/s (concurrency ${concurrency})`,
+  );
+  console.log(
+    `node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core`,
+  );
+  const rows = await pool.any(sql.type(
+    z.object({
+      calls: z.union([z.number(), z.bigint()]),
+      total_ms: z.number(),
+      mean_ms: z.number(),
+      query: z.string(),
+    }),
+  )`
     SELECT calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25`);
-  for (const r of rows) console.log(`${String(r.calls).padStart(7)} ${Number(r.total_ms).toFixed(0).padStart(7)}ms ${Number(r.mean_ms).toFixed(3).padStart(8)}ms  ${r.query}`);
+  for (const r of rows)
+    console.log(
+      `${String(r.calls).padStart(7)} ${Number(r.total_ms).toFixed(0).padStart(7)}ms ${Number(r.mean_ms).toFixed(3).padStart(8)}ms  ${r.query}`,
+    );
   await pool.end();
 } finally {
   await server.stop();

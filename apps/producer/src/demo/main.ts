@@ -3,7 +3,11 @@
 // demo workload, shows live progress and ends with a summary.
 import { Command } from 'commander';
 import { Producer, Worker, openPool, defaultLogger } from '@commandbus/commandbus';
-import { countCommandsByStatus, getBatch, measureCompletionLatency } from '@commandbus/commandbus-schema';
+import {
+  countCommandsByStatus,
+  getBatch,
+  measureCompletionLatency,
+} from '@commandbus/commandbus-schema';
 import { parsePositiveInt, runMain } from '@commandbus/cli';
 import { registerDemoHandlers } from '@commandbus/demo';
 import { startEmbeddedServer, type EmbeddedServer } from '@commandbus/embedded-postgres';
@@ -25,7 +29,9 @@ const SEND_CHUNK = 500;
 const PROGRESS_EVERY_MS = 250;
 
 const program = new Command('demo')
-  .description('Run the commandbus demo: database, migration, worker, producer, live progress, summary')
+  .description(
+    'Run the commandbus demo: database, migration, worker, producer, live progress, summary',
+  )
   .option('--count <n>', 'commands to send', parsePositiveInt, 10_000)
   .option('--concurrency <n>', 'worker concurrency', parsePositiveInt, 16)
   .option('--domain <domain>', 'domain to send in', 'demo')
@@ -48,7 +54,11 @@ await runMain('demo', async () => {
       say(`started embedded PostgreSQL 18 on port ${server.port}`);
     }
     const migration = await migrate({ url });
-    say(migration.applied.length ? `migrated: ${migration.applied.map((m) => m.script).join(', ')}` : 'schema up to date');
+    say(
+      migration.applied.length
+        ? `migrated: ${migration.applied.map((m) => m.script).join(', ')}`
+        : 'schema up to date',
+    );
     const summary = await runDemo(url, options, say);
     console.log(options.json ? JSON.stringify(summary, null, 2) : `\n${formatSummary(summary)}`);
     if (!summary.accountedFor) throw new Error('some commands were not accounted for');
@@ -57,7 +67,11 @@ await runMain('demo', async () => {
   }
 });
 
-async function runDemo(url: string, options: DemoOptions, say: (line: string) => void): Promise<DemoSummary> {
+async function runDemo(
+  url: string,
+  options: DemoOptions,
+  say: (line: string) => void,
+): Promise<DemoSummary> {
   const logger = defaultLogger().child({ app: 'demo' });
   // Bounces and retries are the demo's point; the progress bar reports them.
   logger.level = process.env.LOG_LEVEL ?? 'error';
@@ -81,7 +95,10 @@ async function runDemo(url: string, options: DemoOptions, say: (line: string) =>
   await worker.start();
   say(`worker started (concurrency ${options.concurrency}); sending ${options.count} commands`);
   const startedAt = performance.now();
-  const view = createProgressView(options.count, options.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'plain');
+  const view = createProgressView(
+    options.count,
+    options.json ? 'silent' : process.stdout.isTTY ? 'tty' : 'plain',
+  );
   let sent = 0;
   const sending = (async () => {
     for (let i = 0; i < workload.loose.length; i += SEND_CHUNK) {
@@ -98,7 +115,11 @@ async function runDemo(url: string, options: DemoOptions, say: (line: string) =>
   for (;;) {
     const seconds = (performance.now() - startedAt) / 1000;
     view.update({ sent, counts, ratePerSecond: counts.completed / Math.max(seconds, 0.001) });
-    if (sent === options.count && counts.completed + counts.canceled + counts.inTroubleshooting >= options.count) break;
+    if (
+      sent === options.count &&
+      counts.completed + counts.canceled + counts.inTroubleshooting >= options.count
+    )
+      break;
     if (Date.now() > deadline) break;
     await sleep(PROGRESS_EVERY_MS);
     counts = await countCommandsByStatus(pool, { domain, since });

@@ -32,7 +32,10 @@ export function formatSummary(summary: DemoSummary): string {
     [
       ['commands sent', summary.commands],
       ['completed', summary.completed],
-      ['in troubleshooting queue', `${summary.troubleshooting} (expected ${summary.expectedTroubleshooting})`],
+      [
+        'in troubleshooting queue',
+        `${summary.troubleshooting} (expected ${summary.expectedTroubleshooting})`,
+      ],
       ['retried at least once', summary.retried],
       ['wall time', `${summary.seconds.toFixed(1)} s`],
       ['throughput', `${Math.round(summary.throughputPerSecond)} commands/s`],

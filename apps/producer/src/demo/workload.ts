@@ -27,11 +27,17 @@ export function planWorkload(count: number): Workload {
     const inBatch = i >= count - batchSize;
     switch (i % 3) {
       case 0:
-        items.push({ command: reserveStock, input: { data: { orderId, sku: `sku-${i % 97}`, quantity: 1 + (i % 5) } } } as BatchItem);
+        items.push({
+          command: reserveStock,
+          input: { data: { orderId, sku: `sku-${i % 97}`, quantity: 1 + (i % 5) } },
+        } as BatchItem);
         break;
       case 1: {
         const failTimes = i % TRANSIENT_EVERY === 1 ? 1 + (i % 2) : 0;
-        items.push({ command: chargePayment, input: { data: { orderId, amountCents: 100 + i, failTimes } } } as BatchItem);
+        items.push({
+          command: chargePayment,
+          input: { data: { orderId, amountCents: 100 + i, failTimes } },
+        } as BatchItem);
         break;
       }
       default: {
@@ -40,7 +46,10 @@ export function planWorkload(count: number): Workload {
         if (bounce) expectedTroubleshooting += 1;
         items.push({
           command: sendReceipt,
-          input: { commandId: randomUUID(), data: { orderId, email: `${orderId}@example.com`, bounce } },
+          input: {
+            commandId: randomUUID(),
+            data: { orderId, email: `${orderId}@example.com`, bounce },
+          },
         } as BatchItem);
       }
     }

@@ -53,9 +53,18 @@ export async function completeCommands(
     WITH owned AS MATERIALIZED (
       SELECT c.command_id, c.batch_id, d.msg_id, d.attempt
         FROM unnest(
-               ${sql.array(input.deliveries.map((d) => d.commandId), 'uuid')},
-               ${sql.array(input.deliveries.map((d) => d.msgId), 'int8')},
-               ${sql.array(input.deliveries.map((d) => d.attempt), 'int4')}
+               ${sql.array(
+                 input.deliveries.map((d) => d.commandId),
+                 'uuid',
+               )},
+               ${sql.array(
+                 input.deliveries.map((d) => d.msgId),
+                 'int8',
+               )},
+               ${sql.array(
+                 input.deliveries.map((d) => d.attempt),
+                 'int4',
+               )}
              ) AS d(command_id, msg_id, attempt)
         JOIN commandbus.command AS c
           ON c.domain = ${input.domain} AND c.command_id = d.command_id

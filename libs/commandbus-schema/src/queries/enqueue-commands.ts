@@ -69,7 +69,12 @@ export async function enqueueCommands(
   assertNonEmptyString('queue', input.queue);
   assertOptionalUuid('batchId', input.batchId);
   if (!CHANNEL_PATTERN.test(input.channel)) {
-    throw ruleViolation('INVALID_ARGUMENT', 'channel', `must match ${CHANNEL_PATTERN.source}`, input.channel);
+    throw ruleViolation(
+      'INVALID_ARGUMENT',
+      'channel',
+      `must match ${CHANNEL_PATTERN.source}`,
+      input.channel,
+    );
   }
   assertArray('commands', input.commands);
   input.commands.forEach((command, i) => {
@@ -85,12 +90,30 @@ export async function enqueueCommands(
     WITH input AS MATERIALIZED (
       SELECT t.*
         FROM unnest(
-               ${sql.array(commands.map((c) => c.commandId), 'uuid')},
-               ${sql.array(commands.map((c) => c.commandType), 'text')},
-               ${sql.array(commands.map((c) => c.maxAttempts), 'int4')},
-               ${sql.array(commands.map((c) => c.replyQueue), 'text')},
-               ${sql.array(commands.map((c) => c.correlationId), 'uuid')},
-               ${sql.array(commands.map((c) => JSON.stringify(c.message)), 'jsonb')}
+               ${sql.array(
+                 commands.map((c) => c.commandId),
+                 'uuid',
+               )},
+               ${sql.array(
+                 commands.map((c) => c.commandType),
+                 'text',
+               )},
+               ${sql.array(
+                 commands.map((c) => c.maxAttempts),
+                 'int4',
+               )},
+               ${sql.array(
+                 commands.map((c) => c.replyQueue),
+                 'text',
+               )},
+               ${sql.array(
+                 commands.map((c) => c.correlationId),
+                 'uuid',
+               )},
+               ${sql.array(
+                 commands.map((c) => JSON.stringify(c.message)),
+                 'jsonb',
+               )}
              ) WITH ORDINALITY AS t(command_id, command_type, max_attempts, reply_queue, correlation_id, message, ord)
        WHERE NOT EXISTS (
                SELECT 1 FROM commandbus.command AS c

@@ -2,7 +2,11 @@
 // sp_receive_command once per leased message, through a lateral join.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { receivedCommandRecordSchema, receivedCommandSchema, type ReceivedCommand } from '../rows.ts';
+import {
+  receivedCommandRecordSchema,
+  receivedCommandSchema,
+  type ReceivedCommand,
+} from '../rows.ts';
 import { assertDomain, assertMsgId, assertUuid } from '../validation.ts';
 
 export interface ReceiveCommandsInput {
@@ -11,7 +15,9 @@ export interface ReceiveCommandsInput {
   readonly deliveries: readonly { readonly commandId: string; readonly msgId: number }[];
 }
 
-const receivedWithKeySchema = receivedCommandRecordSchema.extend({ delivered_command_id: z.string() });
+const receivedWithKeySchema = receivedCommandRecordSchema.extend({
+  delivered_command_id: z.string(),
+});
 
 /**
  * Returns the received commands by command id. A command missing from the
@@ -33,8 +39,14 @@ export async function receiveCommands(
   const rows = await db.any(sql.type(receivedWithKeySchema)`
     SELECT m.command_id::text AS delivered_command_id, r.*
       FROM (SELECT * FROM unnest(
-              ${sql.array(input.deliveries.map((d) => d.commandId), 'uuid')},
-              ${sql.array(input.deliveries.map((d) => d.msgId), 'int8')}
+              ${sql.array(
+                input.deliveries.map((d) => d.commandId),
+                'uuid',
+              )},
+              ${sql.array(
+                input.deliveries.map((d) => d.msgId),
+                'int8',
+              )}
             ) AS u(command_id, msg_id)
             ORDER BY u.command_id) AS m
       CROSS JOIN LATERAL commandbus.sp_receive_command(

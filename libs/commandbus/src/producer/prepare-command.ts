@@ -41,7 +41,8 @@ export function prepareCommand<TData extends CommandData>(
   // envelope and every result must spell them the same way, or an id sent
   // in upper case is reported a duplicate and its message looks stale.
   const commandId = canonicalUuid('commandId', input.commandId ?? randomUUID());
-  const correlationId = input.correlationId == null ? null : canonicalUuid('correlationId', input.correlationId);
+  const correlationId =
+    input.correlationId == null ? null : canonicalUuid('correlationId', input.correlationId);
   const data = definition.data.parse(input.data);
   const bytes = Buffer.byteLength(JSON.stringify(data));
   if (bytes > context.maxPayloadBytes) {

@@ -12,7 +12,12 @@ import { defaultLogger } from '../logger.ts';
 import { commandQueueName, replyQueueName } from '../names.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { enqueueCommands, type EnqueueResult } from './enqueue.ts';
-import { canonicalUuid, prepareCommand, type PreparedCommand, type SendInput } from './prepare-command.ts';
+import {
+  canonicalUuid,
+  prepareCommand,
+  type PreparedCommand,
+  type SendInput,
+} from './prepare-command.ts';
 
 export interface ProducerOptions {
   readonly pool: DatabasePool;
@@ -81,12 +86,20 @@ export class Producer {
   }
 
   /** Sends many commands with set-based SQL: one statement per step, not one per command. */
-  async sendBatch(items: readonly BatchItem[], options: SendOptions = {}): Promise<EnqueueResult[]> {
+  async sendBatch(
+    items: readonly BatchItem[],
+    options: SendOptions = {},
+  ): Promise<EnqueueResult[]> {
     if (items.length === 0) return [];
     const prepared = this.#prepareAll(items, null);
     await this.#ensureQueues(prepared, options.connection);
     // One statement, atomic by itself: no transaction of our own needed.
-    const results = await enqueueCommands(options.connection ?? this.#pool, this.domain, null, prepared);
+    const results = await enqueueCommands(
+      options.connection ?? this.#pool,
+      this.domain,
+      null,
+      prepared,
+    );
     this.#logSent(results);
     return results;
   }
@@ -96,9 +109,15 @@ export class Producer {
    * new: a duplicate would leave the batch's total_count unreachable, so it is
    * a DuplicateCommandError and nothing is written.
    */
-  async createBatch(input: CreateBatchInput, options: SendOptions = {}): Promise<CreateBatchResult> {
+  async createBatch(
+    input: CreateBatchInput,
+    options: SendOptions = {},
+  ): Promise<CreateBatchResult> {
     if (input.commands.length === 0) {
-      throw new InvalidInputError('INVALID_ARGUMENT', 'commands: a batch needs at least one command, got 0');
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        'commands: a batch needs at least one command, got 0',
+      );
     }
     const batchId = canonicalUuid('batchId', input.batchId ?? randomUUID());
     const prepared = this.#prepareAll(input.commands, batchId);
@@ -147,11 +166,15 @@ export class Producer {
    * idempotent DDL that must not roll back with a business write. A reply
    * queue other than the domain's own must already exist.
    */
-  async #ensureQueues(prepared: readonly PreparedCommand[], connection?: CommonQueryMethods): Promise<void> {
+  async #ensureQueues(
+    prepared: readonly PreparedCommand[],
+    connection?: CommonQueryMethods,
+  ): Promise<void> {
     await this.#queues.ensureCreated(commandQueueName(this.domain), connection);
     const replyQueues = new Set(prepared.map((p) => p.envelope.reply_to).filter((q) => q !== null));
     for (const queue of replyQueues) {
-      if (queue === replyQueueName(this.domain)) await this.#queues.ensureCreated(queue, connection);
+      if (queue === replyQueueName(this.domain))
+        await this.#queues.ensureCreated(queue, connection);
       else await this.#queues.assertExists(queue, connection);
     }
   }
@@ -168,7 +191,8 @@ export class Producer {
 
   #logSent(results: readonly EnqueueResult[]): void {
     for (const result of results) {
-      if (result.duplicate) this.#logger.info({ commandId: result.commandId }, 'duplicate command ignored');
+      if (result.duplicate)
+        this.#logger.info({ commandId: result.commandId }, 'duplicate command ignored');
       else this.#logger.debug({ commandId: result.commandId, msgId: result.msgId }, 'command sent');
     }
   }

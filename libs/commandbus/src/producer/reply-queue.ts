@@ -7,7 +7,10 @@ import { replyQueueName } from '../names.ts';
 
 const DOMAIN_QUEUE = /^([a-z][a-z0-9_]{0,29})__(commands|replies)$/;
 
-export function resolveReplyQueue(domain: string, replyTo: string | true | null | undefined): string | null {
+export function resolveReplyQueue(
+  domain: string,
+  replyTo: string | true | null | undefined,
+): string | null {
   if (replyTo === undefined || replyTo === null) return null;
   if (replyTo === true) return replyQueueName(domain);
   validateQueueName(replyTo);

@@ -33,7 +33,10 @@ export class CompletionBatcher {
   }
 
   /** Resolves once the command is finished; `null` when a newer delivery owns it. */
-  complete(delivery: Delivery, replyData: Record<string, unknown> | null): Promise<CompletedCommand | null> {
+  complete(
+    delivery: Delivery,
+    replyData: Record<string, unknown> | null,
+  ): Promise<CompletedCommand | null> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ delivery, replyData, resolve, reject });
       this.#pump();
@@ -81,7 +84,10 @@ export class CompletionBatcher {
         tx,
         withReplies
           .filter(({ delivery }) => owned.has(delivery.commandId))
-          .map(({ delivery, replyData }) => ({ target: delivery, content: { outcome: 'SUCCESS' as const, data: replyData } })),
+          .map(({ delivery, replyData }) => ({
+            target: delivery,
+            content: { outcome: 'SUCCESS' as const, data: replyData },
+          })),
       );
       return finished;
     });

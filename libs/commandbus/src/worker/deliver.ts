@@ -3,10 +3,20 @@
 // ends in an outcome, or is logged and left to PGMQ's redelivery.
 import type { DatabasePool } from 'slonik';
 import type { Logger } from 'pino';
-import { getCommand, receiveCommand, receiveCommands, type ReceivedCommand } from '@commandbus/commandbus-schema';
+import {
+  getCommand,
+  receiveCommand,
+  receiveCommands,
+  type ReceivedCommand,
+} from '@commandbus/commandbus-schema';
 import { archive, deleteMessage, type PgmqMessage } from '@commandbus/pgmq';
 import type { CommandData } from '../command-definition.ts';
-import { commandEnvelopeSchema, commandIdProbeSchema, envelopeDisagreement, type CommandEnvelope } from '../envelope.ts';
+import {
+  commandEnvelopeSchema,
+  commandIdProbeSchema,
+  envelopeDisagreement,
+  type CommandEnvelope,
+} from '../envelope.ts';
 import { CancelCommandError, PermanentCommandError, TransientCommandError } from '../errors.ts';
 import type { QueueRegistry } from '../queue-registry.ts';
 import type { CompletionBatcher } from './completion-batcher.ts';
@@ -32,13 +42,7 @@ export interface BatchCompletedEvent {
 }
 
 export type DeliveryOutcome =
-  | 'completed'
-  | 'canceled'
-  | 'retry'
-  | 'troubleshooting'
-  | 'stale'
-  | 'invalid'
-  | 'abandoned';
+  'completed' | 'canceled' | 'retry' | 'troubleshooting' | 'stale' | 'invalid' | 'abandoned';
 
 export interface DeliverDeps {
   readonly pool: DatabasePool;
@@ -60,11 +64,15 @@ export interface DeliverDeps {
  * valid ones received in one statement, then each runs on its own. One
  * promise per message, none of which rejects.
  */
-export function startDeliveries(deps: DeliverDeps, messages: readonly PgmqMessage[]): Promise<DeliveryOutcome>[] {
+export function startDeliveries(
+  deps: DeliverDeps,
+  messages: readonly PgmqMessage[],
+): Promise<DeliveryOutcome>[] {
   const checked = messages.map((message) => ({ message, envelope: checkEnvelope(deps, message) }));
   const batch = new Map<string, PgmqMessage>();
   for (const { message, envelope } of checked) {
-    if (envelope.ok && !batch.has(envelope.value.command_id)) batch.set(envelope.value.command_id, message);
+    if (envelope.ok && !batch.has(envelope.value.command_id))
+      batch.set(envelope.value.command_id, message);
   }
   const received = receiveCommands(deps.pool, {
     domain: deps.domain,
@@ -81,7 +89,12 @@ export function startDeliveries(deps: DeliverDeps, messages: readonly PgmqMessag
         batch.get(commandId) === message
           ? (await received).get(commandId)
           : // The same command twice in one read: receive the second on its own.
-            await receiveCommand(deps.pool, { domain: deps.domain, commandId, newStatus: 'IN_PROGRESS', msgId: message.msgId });
+            await receiveCommand(deps.pool, {
+              domain: deps.domain,
+              commandId,
+              newStatus: 'IN_PROGRESS',
+              msgId: message.msgId,
+            });
       return deliverReceived(deps, message, envelope.value, row ?? null);
     }),
   );
@@ -97,7 +110,10 @@ async function guard(
   } catch (error) {
     // The database went away mid-delivery, most likely. The lease runs out and
     // the message is delivered again, with attempts one higher.
-    deps.logger.error({ err: error, msgId: message.msgId }, 'delivery failed; message will be redelivered');
+    deps.logger.error(
+      { err: error, msgId: message.msgId },
+      'delivery failed; message will be redelivered',
+    );
     return 'abandoned';
   }
 }
@@ -109,7 +125,9 @@ function checkEnvelope(deps: DeliverDeps, message: PgmqMessage): EnvelopeCheck {
   if (!parsed.success) {
     return {
       ok: false,
-      reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+      reason: parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; '),
     };
   }
   if (parsed.data.domain !== deps.domain) {
@@ -128,7 +146,10 @@ async function deliverReceived(
   if (!received) {
     // Terminal, in the troubleshooting queue, or unknown: the message is stale.
     await deleteMessage(pool, { queue, msgId: message.msgId });
-    deps.logger.debug({ commandId: envelope.command_id, msgId: message.msgId }, 'stale message deleted');
+    deps.logger.debug(
+      { commandId: envelope.command_id, msgId: message.msgId },
+      'stale message deleted',
+    );
     return 'stale';
   }
   const delivery: Delivery = {
@@ -152,7 +173,11 @@ async function deliverReceived(
 
   const disagreement = envelopeDisagreement(envelope, received);
   if (disagreement) {
-    return troubleshoot(deps, delivery, envelope, logger, { type: 'PERMANENT', code: 'INVALID_MESSAGE', message: disagreement });
+    return troubleshoot(deps, delivery, envelope, logger, {
+      type: 'PERMANENT',
+      code: 'INVALID_MESSAGE',
+      message: disagreement,
+    });
   }
   if (delivery.attempt > delivery.maxAttempts) {
     // Only a delivery whose worker died (or whose lease lapsed) gets here:
@@ -242,7 +267,10 @@ async function runHandler(
   }
 }
 
-function parseReply(registered: RegisteredHandler, reply: CommandData | void): Record<string, unknown> | null {
+function parseReply(
+  registered: RegisteredHandler,
+  reply: CommandData | void,
+): Record<string, unknown> | null {
   if (!registered.definition.reply) return reply ?? null;
   const parsed = registered.definition.reply.safeParse(reply);
   if (!parsed.success) {
@@ -313,7 +341,10 @@ async function troubleshoot(
       ? moveDeliveryToTroubleshooting(tx, delivery, failure, envelope)
       : false,
   );
-  logger.warn({ errorType: failure.type, errorCode: failure.code, error: failure.message }, 'moved to troubleshooting queue');
+  logger.warn(
+    { errorType: failure.type, errorCode: failure.code, error: failure.message },
+    'moved to troubleshooting queue',
+  );
   if (batchCompleted) announceBatch(deps, delivery);
   return 'troubleshooting';
 }
@@ -350,5 +381,9 @@ async function rejectInvalidMessage(
 function announceBatch(deps: DeliverDeps, delivery: Delivery): void {
   if (!delivery.batchId) return;
   deps.logger.info({ batchId: delivery.batchId }, 'batch completed');
-  deps.onBatchCompleted({ domain: delivery.domain, batchId: delivery.batchId, commandId: delivery.commandId });
+  deps.onBatchCompleted({
+    domain: delivery.domain,
+    batchId: delivery.batchId,
+    commandId: delivery.commandId,
+  });
 }

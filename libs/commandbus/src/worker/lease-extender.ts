@@ -13,13 +13,16 @@ export function extendLeaseWhileRunning(
   input: { queue: string; msgId: number; visibilityTimeoutSeconds: number; logger: Logger },
 ): LeaseExtension {
   const { queue, msgId, visibilityTimeoutSeconds, logger } = input;
-  const timer = setInterval(() => {
-    setVt(db, { queue, msgId, vt: visibilityTimeoutSeconds }).catch((error: unknown) => {
-      // The lease may lapse and the message be redelivered; the attempt check
-      // at finish keeps that from committing a second time.
-      logger.warn({ err: error, msgId }, 'could not extend lease');
-    });
-  }, (visibilityTimeoutSeconds * 1000) / 2);
+  const timer = setInterval(
+    () => {
+      setVt(db, { queue, msgId, vt: visibilityTimeoutSeconds }).catch((error: unknown) => {
+        // The lease may lapse and the message be redelivered; the attempt check
+        // at finish keeps that from committing a second time.
+        logger.warn({ err: error, msgId }, 'could not extend lease');
+      });
+    },
+    (visibilityTimeoutSeconds * 1000) / 2,
+  );
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

@@ -64,7 +64,10 @@ export class NotifyListener {
   /** Connects and LISTENs; the returned promise settles when the connection ends. */
   async #listenOnce(onListening: () => void): Promise<Promise<void>> {
     const { databaseUrl, channel, onNotify } = this.#options;
-    const client = new pg.Client({ connectionString: databaseUrl, application_name: 'commandbus-listener' });
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      application_name: 'commandbus-listener',
+    });
     this.#client = client;
     const ended = new Promise<void>((resolve) => {
       client.on('end', resolve);

@@ -55,7 +55,9 @@ export async function completeDelivery(
   const [finished] = await completeCommands(tx, {
     domain: delivery.domain,
     queue: delivery.queue,
-    deliveries: [{ commandId: delivery.commandId, msgId: delivery.msgId, attempt: delivery.attempt }],
+    deliveries: [
+      { commandId: delivery.commandId, msgId: delivery.msgId, attempt: delivery.attempt },
+    ],
   });
   if (!finished) throw new SupersededDeliveryError(delivery.commandId, delivery.attempt);
   await sendReply(tx, delivery, { outcome: 'SUCCESS', data: replyData });

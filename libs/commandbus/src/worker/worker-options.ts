@@ -62,7 +62,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       'visibilityTimeoutSeconds',
       options.visibilityTimeoutSeconds ?? DEFAULTS.visibilityTimeoutSeconds,
     ),
-    pollIntervalMs: positiveInteger('pollIntervalMs', options.pollIntervalMs ?? DEFAULTS.pollIntervalMs),
+    pollIntervalMs: positiveInteger(
+      'pollIntervalMs',
+      options.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
+    ),
     backoffSeconds,
     shutdownGraceMs: Math.max(0, options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs),
     extendLeases: options.extendLeases ?? true,

@@ -16,7 +16,11 @@ import type { CommandHandler, RegisteredHandler } from './handler.ts';
 import { NotifyListener } from './notify-listener.ts';
 import { nextBackoffMs } from './reconnect-backoff.ts';
 import { Wakeup } from './wakeup.ts';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
+import {
+  resolveWorkerOptions,
+  type ResolvedWorkerOptions,
+  type WorkerOptions,
+} from './worker-options.ts';
 
 export type WorkerOutcomeCounts = Record<DeliveryOutcome, number>;
 
@@ -147,7 +151,10 @@ export class Worker {
         errorDelay = 0;
       } catch (error) {
         errorDelay = nextBackoffMs(errorDelay, DEFAULTS.reconnectMinMs, DEFAULTS.reconnectMaxMs);
-        this.#logger.error({ err: error, retryInMs: errorDelay }, 'cannot read the queue; retrying');
+        this.#logger.error(
+          { err: error, retryInMs: errorDelay },
+          'cannot read the queue; retrying',
+        );
         await this.#wakeup.wait(errorDelay);
         continue;
       }

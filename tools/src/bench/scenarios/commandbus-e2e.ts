@@ -17,7 +17,10 @@ export function prepare({ url, count }: ScenarioContext): Promise<void> {
   return prepareBusDatabase(url, warmupCount(count) + count);
 }
 
-export async function run({ url, count }: ScenarioContext, concurrency: number): Promise<ScenarioOutcome> {
+export async function run(
+  { url, count }: ScenarioContext,
+  concurrency: number,
+): Promise<ScenarioOutcome> {
   // A connection per running handler (its finishing transaction), one for the
   // read loop and one spare: fewer would measure waiting for the pool.
   const pool = await openBusPool(url, concurrency + 2);
@@ -34,10 +37,13 @@ export async function run({ url, count }: ScenarioContext, concurrency: number):
     });
     let timed;
     try {
-      await waitUntil(() => worker.counts.completed >= total || unexpectedOutcomes(worker).length > 0, {
-        timeoutMs: drainTimeoutMs(total),
-        description: `${total} commands to complete`,
-      });
+      await waitUntil(
+        () => worker.counts.completed >= total || unexpectedOutcomes(worker).length > 0,
+        {
+          timeoutMs: drainTimeoutMs(total),
+          description: `${total} commands to complete`,
+        },
+      );
       // Counted after each finishing transaction commits: the drain is done
       // in the database too. Shutting the worker down is not part of it.
       timed = gate.stop();
@@ -45,7 +51,8 @@ export async function run({ url, count }: ScenarioContext, concurrency: number):
       await worker.stop();
     }
     const unexpected = unexpectedOutcomes(worker);
-    if (unexpected.length > 0) throw new Error(`deliveries that did not complete: ${unexpected.join(', ')}`);
+    if (unexpected.length > 0)
+      throw new Error(`deliveries that did not complete: ${unexpected.join(', ')}`);
     await expectCommands(pool, { total, status: 'completed', queued: 0 });
     return timed;
   } finally {

@@ -2,7 +2,12 @@
 // woken by the producer's NOTIFY (poll interval left at its 1 s default).
 import { z } from 'zod';
 import { defineCommand } from '@commandbus/commandbus';
-import { newProducer, openBusPool, prepareBusDatabase, startBenchWorker } from '../fixtures/commandbus.ts';
+import {
+  newProducer,
+  openBusPool,
+  prepareBusDatabase,
+  startBenchWorker,
+} from '../fixtures/commandbus.ts';
 import { LatencyRecorder, measureLatency } from '../latency.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 

@@ -1,7 +1,13 @@
 // commandbus.send_batch: one producer sending 100 commands per
 // Producer.sendBatch call, the counterpart of pgmq.send_batch.
 import type { Producer } from '@commandbus/commandbus';
-import { BenchCommand, expectCommands, newProducer, openBusPool, prepareBusDatabase } from '../fixtures/commandbus.ts';
+import {
+  BenchCommand,
+  expectCommands,
+  newProducer,
+  openBusPool,
+  prepareBusDatabase,
+} from '../fixtures/commandbus.ts';
 import { inChunks } from '../load.ts';
 import { startTimer, warmupCount } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
@@ -10,7 +16,10 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
   return prepareBusDatabase(url);
 }
 
-export async function run({ url, count }: ScenarioContext, batchSize = 100): Promise<ScenarioOutcome> {
+export async function run(
+  { url, count }: ScenarioContext,
+  batchSize = 100,
+): Promise<ScenarioOutcome> {
   const pool = await openBusPool(url, 2);
   try {
     const producer = newProducer(pool);
@@ -19,17 +28,29 @@ export async function run({ url, count }: ScenarioContext, batchSize = 100): Pro
     const timer = startTimer();
     await sendInBatches(producer, warmup, count, batchSize);
     const { seconds, peakRssMb } = timer.stop();
-    await expectCommands(pool, { total: warmup + count, status: 'pending', queued: warmup + count });
+    await expectCommands(pool, {
+      total: warmup + count,
+      status: 'pending',
+      queued: warmup + count,
+    });
     return { count, seconds, peakRssMb };
   } finally {
     await pool.end();
   }
 }
 
-function sendInBatches(producer: Producer, first: number, count: number, batchSize: number): Promise<void> {
+function sendInBatches(
+  producer: Producer,
+  first: number,
+  count: number,
+  batchSize: number,
+): Promise<void> {
   return inChunks(count, batchSize, (start, length) =>
     producer.sendBatch(
-      Array.from({ length }, (_, i) => ({ command: BenchCommand, input: { data: { n: first + start + i } } })),
+      Array.from({ length }, (_, i) => ({
+        command: BenchCommand,
+        input: { data: { n: first + start + i } },
+      })),
     ),
   );
 }

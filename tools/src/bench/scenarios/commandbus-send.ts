@@ -2,7 +2,13 @@
 // Producer.send call (command row, PGMQ message, msg id, SENT audit row and
 // NOTIFY, in one transaction).
 import type { DatabasePool } from 'slonik';
-import { BenchCommand, expectCommands, newProducer, openBusPool, prepareBusDatabase } from '../fixtures/commandbus.ts';
+import {
+  BenchCommand,
+  expectCommands,
+  newProducer,
+  openBusPool,
+  prepareBusDatabase,
+} from '../fixtures/commandbus.ts';
 import { WorkBudget } from '../load.ts';
 import { startTimer, warmupCount } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
@@ -22,7 +28,11 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
     const timer = startTimer();
     await sendEach(pool, warmup, count);
     const { seconds, peakRssMb } = timer.stop();
-    await expectCommands(pool, { total: warmup + count, status: 'pending', queued: warmup + count });
+    await expectCommands(pool, {
+      total: warmup + count,
+      status: 'pending',
+      queued: warmup + count,
+    });
     return { count, seconds, peakRssMb };
   } finally {
     await pool.end();

@@ -19,7 +19,10 @@ export function prepare({ url, count }: ScenarioContext): Promise<void> {
   return prepareGraphileDatabase(url, warmupCount(count) + count);
 }
 
-export async function run({ url, count }: ScenarioContext, batched: boolean): Promise<ScenarioOutcome> {
+export async function run(
+  { url, count }: ScenarioContext,
+  batched: boolean,
+): Promise<ScenarioOutcome> {
   const warmup = warmupCount(count);
   const total = warmup + count;
   const gate = new WarmupGate(warmup);
@@ -36,12 +39,19 @@ export async function run({ url, count }: ScenarioContext, batched: boolean): Pr
   try {
     // Handlers first (free to check), then the database: with batched
     // completion a job is only done once its batch is flushed.
-    await waitUntil(() => gate.seen >= total, { timeoutMs, description: `${total} jobs to reach a handler` });
+    await waitUntil(() => gate.seen >= total, {
+      timeoutMs,
+      description: `${total} jobs to reach a handler`,
+    });
     await withClient(url, (client) =>
-      waitUntil(async () => (await countJobs(client)) === 0, { timeoutMs, description: `${total} jobs to complete` }),
+      waitUntil(async () => (await countJobs(client)) === 0, {
+        timeoutMs,
+        description: `${total} jobs to complete`,
+      }),
     );
     const timed = gate.stop();
-    if (gate.seen !== total) throw new Error(`expected ${total} jobs handled once, got ${gate.seen} runs`);
+    if (gate.seen !== total)
+      throw new Error(`expected ${total} jobs handled once, got ${gate.seen} runs`);
     return timed;
   } finally {
     await runner.stop();

@@ -1,7 +1,12 @@
 // graphile-worker.latency: add_job → task start at a steady 100/s; the
 // worker is woken by graphile-worker's built-in LISTEN/NOTIFY.
 import { run as runWorker } from 'graphile-worker';
-import { graphileLogger, prepareGraphileDatabase, TASK, THROUGHPUT_PRESET } from '../fixtures/graphile-worker.ts';
+import {
+  graphileLogger,
+  prepareGraphileDatabase,
+  TASK,
+  THROUGHPUT_PRESET,
+} from '../fixtures/graphile-worker.ts';
 import { LatencyRecorder, measureLatency } from '../latency.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 

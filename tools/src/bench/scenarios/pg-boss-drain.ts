@@ -29,7 +29,10 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
     });
     // Handlers first (free to check), then the database: pg-boss completes a
     // batch after its handler returns, and only then is the drain done.
-    await waitUntil(() => gate.seen >= total, { timeoutMs, description: `${total} jobs to reach a handler` });
+    await waitUntil(() => gate.seen >= total, {
+      timeoutMs,
+      description: `${total} jobs to reach a handler`,
+    });
     await withClient(url, (client) =>
       waitUntil(async () => (await countUnfinished(client)) === 0, {
         timeoutMs,
@@ -37,7 +40,8 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
       }),
     );
     const timed = gate.stop();
-    if (gate.seen !== total) throw new Error(`expected ${total} jobs handled once, got ${gate.seen} deliveries`);
+    if (gate.seen !== total)
+      throw new Error(`expected ${total} jobs handled once, got ${gate.seen} deliveries`);
     return timed;
   } finally {
     await stopBoss(boss);

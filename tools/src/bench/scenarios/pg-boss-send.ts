@@ -1,6 +1,12 @@
 // pg-boss.send: 8 concurrent senders, one job per `send` call, the
 // counterpart of commandbus.send and pgmq.send.
-import { BOSS_QUEUE, countJobs, prepareBossDatabase, startBoss, stopBoss } from '../fixtures/pg-boss.ts';
+import {
+  BOSS_QUEUE,
+  countJobs,
+  prepareBossDatabase,
+  startBoss,
+  stopBoss,
+} from '../fixtures/pg-boss.ts';
 import { runConcurrently } from '../load.ts';
 import { startTimer, warmupCount } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';

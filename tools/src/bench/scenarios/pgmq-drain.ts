@@ -2,7 +2,12 @@
 // `read` of 10 then one `delete` of the id array. No bookkeeping at all: the
 // ceiling for any consumer built on PGMQ.
 import { deleteMessages, read } from '@commandbus/pgmq';
-import { expectQueueLength, openPgmqPool, PGMQ_QUEUE, preparePgmqDatabase } from '../fixtures/pgmq.ts';
+import {
+  expectQueueLength,
+  openPgmqPool,
+  PGMQ_QUEUE,
+  preparePgmqDatabase,
+} from '../fixtures/pgmq.ts';
 import { warmupCount, WarmupGate } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
@@ -25,16 +30,24 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
           // Nothing else writes to the queue, so an empty read means every
           // remaining message is leased by another loop that will delete it.
           for (;;) {
-            const messages = await read(connection, { queue: PGMQ_QUEUE, vt: LEASE_SECONDS, qty: READ_SIZE });
+            const messages = await read(connection, {
+              queue: PGMQ_QUEUE,
+              vt: LEASE_SECONDS,
+              qty: READ_SIZE,
+            });
             if (messages.length === 0) return;
-            const ids = await deleteMessages(connection, { queue: PGMQ_QUEUE, msgIds: messages.map((m) => m.msgId) });
+            const ids = await deleteMessages(connection, {
+              queue: PGMQ_QUEUE,
+              msgIds: messages.map((m) => m.msgId),
+            });
             gate.count(ids.length);
           }
         }),
       ),
     );
     const timed = gate.stop();
-    if (gate.seen !== warmup + count) throw new Error(`expected ${warmup + count} messages deleted, got ${gate.seen}`);
+    if (gate.seen !== warmup + count)
+      throw new Error(`expected ${warmup + count} messages deleted, got ${gate.seen}`);
     await expectQueueLength(pool, 0);
     return timed;
   } finally {

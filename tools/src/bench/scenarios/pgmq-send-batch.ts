@@ -2,7 +2,13 @@
 // call, the raw counterpart of commandbus.send_batch.
 import type { DatabasePool } from 'slonik';
 import { sendBatch } from '@commandbus/pgmq';
-import { benchMessage, expectQueueLength, openPgmqPool, PGMQ_QUEUE, preparePgmqDatabase } from '../fixtures/pgmq.ts';
+import {
+  benchMessage,
+  expectQueueLength,
+  openPgmqPool,
+  PGMQ_QUEUE,
+  preparePgmqDatabase,
+} from '../fixtures/pgmq.ts';
 import { inChunks } from '../load.ts';
 import { startTimer, warmupCount } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';

@@ -2,7 +2,13 @@
 // the raw counterpart of commandbus.send.
 import type { DatabasePool } from 'slonik';
 import { send } from '@commandbus/pgmq';
-import { benchMessage, expectQueueLength, openPgmqPool, PGMQ_QUEUE, preparePgmqDatabase } from '../fixtures/pgmq.ts';
+import {
+  benchMessage,
+  expectQueueLength,
+  openPgmqPool,
+  PGMQ_QUEUE,
+  preparePgmqDatabase,
+} from '../fixtures/pgmq.ts';
 import { WorkBudget } from '../load.ts';
 import { startTimer, warmupCount } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';

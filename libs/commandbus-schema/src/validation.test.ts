@@ -17,6 +17,8 @@ import { insertBatch } from './queries/insert-batch.ts';
 import { insertCommands } from './queries/insert-commands.ts';
 import { listBatches } from './queries/list-batches.ts';
 import { listCommands } from './queries/list-commands.ts';
+import { enqueueCommands } from './queries/enqueue-commands.ts';
+import { receiveCommands } from './queries/receive-commands.ts';
 import { countRows } from './test-support/fixtures.ts';
 import { v001Sql } from './test-support/v001.ts';
 import { assertDomain, assertUuid, DOMAIN_PATTERN } from './validation.ts';
@@ -233,6 +235,37 @@ describe('wrappers reject bad input before any SQL runs', () => {
           { domain: 'ok', commandId: id, payload: {} },
           { domain: 'ok', commandId: id, payload: {} },
         ]),
+    ],
+    [
+      'receiveCommands with the same command twice',
+      'INVALID_ARGUMENT',
+      (p) =>
+        receiveCommands(p, {
+          domain: 'ok',
+          deliveries: [
+            { commandId: id, msgId: 1 },
+            { commandId: id.toUpperCase(), msgId: 2 },
+          ],
+        }),
+    ],
+    [
+      'enqueueCommands with the same command twice',
+      'INVALID_ARGUMENT',
+      (p) =>
+        enqueueCommands(p, {
+          domain: 'ok',
+          queue: 'ok__commands',
+          batchId: null,
+          channel: 'commandbus_ok',
+          commands: [id, id].map((commandId) => ({
+            commandId,
+            commandType: 'T',
+            maxAttempts: 3,
+            replyQueue: '',
+            correlationId: null,
+            message: {},
+          })),
+        }),
     ],
     [
       'listCommands with an unknown status',

@@ -214,3 +214,20 @@ export function assertArray(field: string, value: unknown): asserts value is rea
   if (!Array.isArray(value))
     throw ruleViolation('INVALID_ARGUMENT', field, 'must be an array', value);
 }
+
+/**
+ * Checks that each (domain, command id) appears once in a multi-row call. A
+ * statement may touch a command row only once: ON CONFLICT DO UPDATE refuses
+ * a second touch, and a repeated id would otherwise be received, sent or
+ * requeued twice. Ids compare as PostgreSQL stores them, in lower case.
+ */
+export function distinctCommandGuard(): (field: string, domain: string, commandId: string) => void {
+  const seen = new Set<string>();
+  return (field, domain, commandId) => {
+    const key = `${domain}/${commandId.toLowerCase()}`;
+    if (seen.has(key)) {
+      throw ruleViolation('INVALID_ARGUMENT', field, 'must appear once per call', commandId);
+    }
+    seen.add(key);
+  };
+}

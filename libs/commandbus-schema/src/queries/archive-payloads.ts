@@ -6,7 +6,7 @@ import {
   assertDomain,
   assertJsonValue,
   assertUuid,
-  ruleViolation,
+  distinctCommandGuard,
 } from '../validation.ts';
 
 export interface ArchivePayloadInput {
@@ -25,22 +25,12 @@ export async function archivePayloads(
   rows: readonly ArchivePayloadInput[],
 ): Promise<number> {
   assertArray('rows', rows);
-  const seen = new Set<string>();
+  const assertOnce = distinctCommandGuard();
   rows.forEach((row, i) => {
     assertDomain(row.domain, `rows[${i}].domain`);
     assertUuid(`rows[${i}].commandId`, row.commandId);
     assertJsonValue(`rows[${i}].payload`, row.payload);
-    // ON CONFLICT DO UPDATE cannot touch one row twice in a statement.
-    const key = `${row.domain}/${row.commandId.toLowerCase()}`;
-    if (seen.has(key)) {
-      throw ruleViolation(
-        'INVALID_ARGUMENT',
-        `rows[${i}].commandId`,
-        'must appear once per call',
-        row.commandId,
-      );
-    }
-    seen.add(key);
+    assertOnce(`rows[${i}].commandId`, row.domain, row.commandId);
   });
   if (rows.length === 0) return 0;
 

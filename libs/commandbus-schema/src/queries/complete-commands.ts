@@ -2,7 +2,13 @@
 // commands still owned by these deliveries, finish them, delete their messages.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { assertDomain, assertInteger, assertMsgId, assertUuid } from '../validation.ts';
+import {
+  assertDomain,
+  assertInteger,
+  assertMsgId,
+  assertUuid,
+  distinctCommandGuard,
+} from '../validation.ts';
 
 export interface CompletedDelivery {
   readonly commandId: string;
@@ -43,8 +49,10 @@ export async function completeCommands(
   input: CompleteCommandsInput,
 ): Promise<CompletedCommand[]> {
   assertDomain(input.domain);
+  const assertOnce = distinctCommandGuard();
   input.deliveries.forEach(({ commandId, msgId, attempt }, index) => {
     assertUuid(`deliveries[${index}].commandId`, commandId);
+    assertOnce(`deliveries[${index}].commandId`, input.domain, commandId);
     assertMsgId(`deliveries[${index}].msgId`, msgId);
     assertInteger(`deliveries[${index}].attempt`, attempt, { min: 1 });
   });

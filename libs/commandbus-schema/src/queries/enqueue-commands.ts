@@ -12,6 +12,7 @@ import {
   assertOptionalUuid,
   assertUuid,
   CHANNEL_PATTERN,
+  distinctCommandGuard,
   ruleViolation,
 } from '../validation.ts';
 
@@ -77,8 +78,10 @@ export async function enqueueCommands(
     );
   }
   assertArray('commands', input.commands);
+  const assertOnce = distinctCommandGuard();
   input.commands.forEach((command, i) => {
     assertUuid(`commands[${i}].commandId`, command.commandId);
+    assertOnce(`commands[${i}].commandId`, input.domain, command.commandId);
     assertNonEmptyString(`commands[${i}].commandType`, command.commandType);
     assertInteger(`commands[${i}].maxAttempts`, command.maxAttempts, { min: 1 });
     assertOptionalUuid(`commands[${i}].correlationId`, command.correlationId);

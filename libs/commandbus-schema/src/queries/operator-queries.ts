@@ -18,7 +18,7 @@ import {
   assertNonEmptyString,
   assertPage,
   assertUuid,
-  ruleViolation,
+  distinctCommandGuard,
 } from '../validation.ts';
 
 export interface TroubleshootingFilterInput {
@@ -180,21 +180,12 @@ export async function requeueCommands(
   rows: readonly RequeueCommandInput[],
 ): Promise<string[]> {
   assertArray('rows', rows);
-  const seen = new Set<string>();
+  const assertOnce = distinctCommandGuard();
   rows.forEach((row, i) => {
     assertDomain(row.domain, `rows[${i}].domain`);
     assertUuid(`rows[${i}].commandId`, row.commandId);
     assertMsgId(`rows[${i}].msgId`, row.msgId);
-    const key = `${row.domain}/${row.commandId.toLowerCase()}`;
-    if (seen.has(key)) {
-      throw ruleViolation(
-        'INVALID_ARGUMENT',
-        `rows[${i}].commandId`,
-        'must appear once per call',
-        row.commandId,
-      );
-    }
-    seen.add(key);
+    assertOnce(`rows[${i}].commandId`, row.domain, row.commandId);
   });
   if (rows.length === 0) return [];
 

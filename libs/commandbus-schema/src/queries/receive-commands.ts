@@ -7,7 +7,7 @@ import {
   receivedCommandSchema,
   type ReceivedCommand,
 } from '../rows.ts';
-import { assertDomain, assertMsgId, assertUuid } from '../validation.ts';
+import { assertDomain, assertMsgId, assertUuid, distinctCommandGuard } from '../validation.ts';
 
 export interface ReceiveCommandsInput {
   readonly domain: string;
@@ -31,8 +31,10 @@ export async function receiveCommands(
   input: ReceiveCommandsInput,
 ): Promise<Map<string, ReceivedCommand>> {
   assertDomain(input.domain);
+  const assertOnce = distinctCommandGuard();
   input.deliveries.forEach(({ commandId, msgId }, index) => {
     assertUuid(`deliveries[${index}].commandId`, commandId);
+    assertOnce(`deliveries[${index}].commandId`, input.domain, commandId);
     assertMsgId(`deliveries[${index}].msgId`, msgId);
   });
   if (input.deliveries.length === 0) return new Map();

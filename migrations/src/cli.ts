@@ -7,7 +7,7 @@ import { MigrationError } from './errors.ts';
 import { formatTable } from './format-table.ts';
 import { info } from './info.ts';
 import { migrate } from './migrate.ts';
-import { redactSecrets } from './redact.ts';
+import { redactSecrets } from '@commandbus/commandbus-schema';
 import { validate, type MigrationStatus } from './validate.ts';
 import type { MigratorOptions } from './defaults.ts';
 

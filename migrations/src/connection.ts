@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { MigrationError } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { redactUrl } from './redact.ts';
+import { redactUrl } from '@commandbus/commandbus-schema';
 
 export async function withConnection<T>(
   url: string,

@@ -30,4 +30,3 @@ export type {
   PinoCompatibleLogger,
   LogLevel,
 } from './logger.ts';
-export { redactUrl } from './redact.ts';

@@ -151,3 +151,4 @@ export type {
   TroubleshootingFilterInput,
   TroubleshootingItemRow,
 } from './queries/operator-queries.ts';
+export { redactSecrets, redactUrl } from './redact.ts';

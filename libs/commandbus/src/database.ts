@@ -1,25 +1,13 @@
 // Opening the pool a producer, worker or operator runs on, with one clear
 // error when the database cannot be reached, and never the password in it.
-import { createPool, type DatabasePool } from 'slonik';
-import { sql } from 'slonik';
+import { createPool, sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { CommandBusError } from '@commandbus/commandbus-schema';
+import { CommandBusError, redactSecrets, redactUrl } from '@commandbus/commandbus-schema';
 
 export class DatabaseUnavailableError extends CommandBusError {
   constructor(url: string, reason: string, options?: ErrorOptions) {
     super('DATABASE_UNAVAILABLE', `cannot connect to ${redactUrl(url)}: ${reason}`, options);
     this.name = 'DatabaseUnavailableError';
-  }
-}
-
-/** The URL with its password replaced by `***`; unparseable input is not echoed. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid database URL>';
   }
 }
 
@@ -55,19 +43,10 @@ export async function openPool(url: string, options: OpenPoolOptions = {}): Prom
   } catch (error) {
     await pool?.end().catch(() => undefined);
     const reason = error instanceof Error ? firstLine(error.message) : String(error);
-    throw new DatabaseUnavailableError(url, stripSecrets(reason, url), { cause: error });
+    throw new DatabaseUnavailableError(url, redactSecrets(reason, url), { cause: error });
   }
 }
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
-}
-
-function stripSecrets(text: string, url: string): string {
-  try {
-    const { password } = new URL(url);
-    return password ? text.replaceAll(decodeURIComponent(password), '***') : text;
-  } catch {
-    return text;
-  }
 }

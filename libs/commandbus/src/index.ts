@@ -15,9 +15,9 @@ export {
   PermanentCommandError,
   TransientCommandError,
 } from './errors.ts';
-export { CommandBusError, InvalidInputError } from '@commandbus/commandbus-schema';
+export { CommandBusError, InvalidInputError, redactUrl } from '@commandbus/commandbus-schema';
 export { defaultLogger } from './logger.ts';
-export { DatabaseUnavailableError, openPool, redactUrl } from './database.ts';
+export { DatabaseUnavailableError, openPool } from './database.ts';
 export type { OpenPoolOptions } from './database.ts';
 export { commandQueueName, notifyChannel, replyQueueName } from './names.ts';
 export { Producer } from './producer/producer.ts';

@@ -67,6 +67,22 @@ export function warmupCount(count: number): number {
 }
 
 /**
+ * For sends: runs items 0..warm-up-1 untimed, then times items
+ * warm-up..warm-up+count-1 on the same connections and the same code path.
+ * Returns the warm-up size too, since the outcome check counts both.
+ */
+export async function timeAfterWarmup(
+  count: number,
+  work: (first: number, count: number) => Promise<unknown>,
+): Promise<TimedSection & { readonly warmup: number }> {
+  const warmup = warmupCount(count);
+  await work(0, warmup);
+  const timer = startTimer();
+  await work(warmup, count);
+  return { ...timer.stop(), warmup };
+}
+
+/**
  * For drains: counts processed operations and starts the timer the moment
  * the warm-up ones are done, so the queue is already being drained at full
  * speed when the clock starts.

@@ -9,7 +9,7 @@ import {
   prepareBusDatabase,
 } from '../fixtures/commandbus.ts';
 import { inChunks } from '../load.ts';
-import { startTimer, warmupCount } from '../measure.ts';
+import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 export function prepare({ url }: ScenarioContext): Promise<void> {
@@ -23,11 +23,9 @@ export async function run(
   const pool = await openBusPool(url, 2);
   try {
     const producer = newProducer(pool);
-    const warmup = warmupCount(count);
-    await sendInBatches(producer, 0, warmup, batchSize);
-    const timer = startTimer();
-    await sendInBatches(producer, warmup, count, batchSize);
-    const { seconds, peakRssMb } = timer.stop();
+    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
+      sendInBatches(producer, first, n, batchSize),
+    );
     await expectCommands(pool, {
       total: warmup + count,
       status: 'pending',

@@ -10,7 +10,7 @@ import {
   prepareBusDatabase,
 } from '../fixtures/commandbus.ts';
 import { WorkBudget } from '../load.ts';
-import { startTimer, warmupCount } from '../measure.ts';
+import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const PRODUCERS = 8;
@@ -23,11 +23,9 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
   // One connection per producer, as eight producer processes would have.
   const pool = await openBusPool(url, PRODUCERS);
   try {
-    const warmup = warmupCount(count);
-    await sendEach(pool, 0, warmup);
-    const timer = startTimer();
-    await sendEach(pool, warmup, count);
-    const { seconds, peakRssMb } = timer.stop();
+    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
+      sendEach(pool, first, n),
+    );
     await expectCommands(pool, {
       total: warmup + count,
       status: 'pending',

@@ -8,7 +8,7 @@ import {
   stopBoss,
 } from '../fixtures/pg-boss.ts';
 import { runConcurrently } from '../load.ts';
-import { startTimer, warmupCount } from '../measure.ts';
+import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const SENDERS = 8;
@@ -20,11 +20,9 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
 export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
   const boss = await startBoss(url);
   try {
-    const warmup = warmupCount(count);
-    await runConcurrently(warmup, SENDERS, (n) => boss.send(BOSS_QUEUE, { n }));
-    const timer = startTimer();
-    await runConcurrently(count, SENDERS, (n) => boss.send(BOSS_QUEUE, { n: warmup + n }));
-    const { seconds, peakRssMb } = timer.stop();
+    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
+      runConcurrently(n, SENDERS, (i) => boss.send(BOSS_QUEUE, { n: first + i })),
+    );
     const jobs = await countJobs(url);
     if (jobs !== warmup + count) throw new Error(`expected ${warmup + count} jobs, found ${jobs}`);
     return { count, seconds, peakRssMb };

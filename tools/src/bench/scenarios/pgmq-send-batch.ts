@@ -10,7 +10,7 @@ import {
   preparePgmqDatabase,
 } from '../fixtures/pgmq.ts';
 import { inChunks } from '../load.ts';
-import { startTimer, warmupCount } from '../measure.ts';
+import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const BATCH_SIZE = 100;
@@ -22,11 +22,9 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
 export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
   const pool = await openPgmqPool(url, 1);
   try {
-    const warmup = warmupCount(count);
-    await sendInBatches(pool, 0, warmup);
-    const timer = startTimer();
-    await sendInBatches(pool, warmup, count);
-    const { seconds, peakRssMb } = timer.stop();
+    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
+      sendInBatches(pool, first, n),
+    );
     await expectQueueLength(pool, warmup + count);
     return { count, seconds, peakRssMb };
   } finally {

@@ -10,7 +10,7 @@ import {
   preparePgmqDatabase,
 } from '../fixtures/pgmq.ts';
 import { WorkBudget } from '../load.ts';
-import { startTimer, warmupCount } from '../measure.ts';
+import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const CONNECTIONS = 8;
@@ -22,11 +22,9 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
 export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
   const pool = await openPgmqPool(url, CONNECTIONS);
   try {
-    const warmup = warmupCount(count);
-    await sendEach(pool, 0, warmup);
-    const timer = startTimer();
-    await sendEach(pool, warmup, count);
-    const { seconds, peakRssMb } = timer.stop();
+    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
+      sendEach(pool, first, n),
+    );
     await expectQueueLength(pool, warmup + count);
     return { count, seconds, peakRssMb };
   } finally {

@@ -14,6 +14,7 @@ import {
   type BatchCompletedEvent,
 } from '../src/index.ts';
 import {
+  commandState,
   queueDepth,
   quietLogger,
   startWorker,
@@ -83,6 +84,49 @@ describe('worker', () => {
     const sent = await producer.send(slow, { data: { ms: 0 } });
     await waitForStatus(db(), domain, sent.commandId, 'COMPLETED', pollIntervalMs / 2);
     expect(performance.now() - startedAt).toBeLessThan(pollIntervalMs / 10);
+  });
+
+  it('runs the next handler while an earlier finish waits on the database, and stop() waits for that finish', async () => {
+    const domain = 'wb_overlap';
+    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const handled: number[] = [];
+    const firstCommandId = randomUUID();
+    // Once the first handler has run, another connection locks its command
+    // row and keeps it locked: the finish of that command cannot go through.
+    let releaseLock = (): void => undefined;
+    const lockFirstCommand = () =>
+      new Promise<void>((locked) => {
+        void db().pool.transaction(async (tx) => {
+          await tx.query(
+            sql.unsafe`SELECT 1 FROM commandbus.command WHERE domain = ${domain} AND command_id = ${firstCommandId} FOR UPDATE`,
+          );
+          locked();
+          await new Promise<void>((release) => (releaseLock = release));
+        });
+      });
+    const worker = await startWorker(db(), { domain, concurrency: 1 }, (w) =>
+      w.register(step, async ({ command }) => {
+        handled.push(command.data.n);
+        if (command.data.n === 1) await lockFirstCommand();
+      }),
+    );
+    await producer.send(step, { commandId: firstCommandId, data: { n: 1, failTimes: 0 } });
+    await waitFor(() => handled.length === 1, { description: 'first handler' });
+    const second = await producer.send(step, { data: { n: 2, failTimes: 0 } });
+    // With one slot, the second handler runs only if the first gave its slot
+    // back while its finish was still blocked.
+    await waitFor(() => handled.length === 2, { description: 'second handler' });
+    expect(handled).toEqual([1, 2]);
+    expect((await commandState(db(), domain, firstCommandId))?.status).toBe('IN_PROGRESS');
+
+    let stopped = false;
+    const stopping = worker.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stopped).toBe(false);
+    releaseLock();
+    await stopping;
+    expect((await commandState(db(), domain, firstCommandId))?.status).toBe('COMPLETED');
+    expect((await commandState(db(), domain, second.commandId))?.status).toBe('COMPLETED');
   });
 
   it('extends the lease of a handler that outlives it, so the command runs once', async () => {

@@ -18,6 +18,12 @@ interface PendingCompletion {
 const MAX_GROUP = 200;
 /** Groups written at once: one gathers while another is in the database. */
 const MAX_GROUPS_IN_FLIGHT = 1;
+/**
+ * Completions that may wait (queued or being written) before the batcher
+ * stops giving handler slots back early: past this the database is behind,
+ * and deliveries keep their slots, which slows reading down to its pace.
+ */
+const MAX_WAITING = 2 * MAX_GROUP;
 
 export class CompletionBatcher {
   readonly #pool: DatabasePool;
@@ -25,11 +31,17 @@ export class CompletionBatcher {
   readonly #queue: string;
   #pending: PendingCompletion[] = [];
   #inFlight = 0;
+  #writing = 0;
 
   constructor(pool: DatabasePool, domain: string, queue: string) {
     this.#pool = pool;
     this.#domain = domain;
     this.#queue = queue;
+  }
+
+  /** True while fewer than MAX_WAITING completions are queued or being written. */
+  get hasRoom(): boolean {
+    return this.#pending.length + this.#writing < MAX_WAITING;
   }
 
   /** Resolves once the command is finished; `null` when a newer delivery owns it. */
@@ -47,8 +59,10 @@ export class CompletionBatcher {
     while (this.#inFlight < MAX_GROUPS_IN_FLIGHT && this.#pending.length > 0) {
       const group = this.#pending.splice(0, MAX_GROUP);
       this.#inFlight += 1;
+      this.#writing += group.length;
       void this.#write(group).finally(() => {
         this.#inFlight -= 1;
+        this.#writing -= group.length;
         this.#pump();
       });
     }

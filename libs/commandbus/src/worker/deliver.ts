@@ -7,6 +7,7 @@ import {
   getCommand,
   receiveCommand,
   receiveCommands,
+  type CompletedCommand,
   type ReceivedCommand,
 } from '@commandbus/commandbus-schema';
 import { archive, deleteMessage, type PgmqMessage } from '@commandbus/pgmq';
@@ -21,6 +22,7 @@ import { CancelCommandError, PermanentCommandError, TransientCommandError } from
 import type { QueueRegistry } from '../queue-registry.ts';
 import type { CompletionBatcher } from './completion-batcher.ts';
 import type { HandlerContext, RegisteredHandler } from './handler.ts';
+import type { HandlerSlot } from './handler-slots.ts';
 import { LazyTransaction } from './lazy-transaction.ts';
 import { extendLeaseWhileRunning } from './lease-extender.ts';
 import {
@@ -59,16 +61,27 @@ export interface DeliverDeps {
   readonly onBatchCompleted: (event: BatchCompletedEvent) => void;
 }
 
+/** A message just read, and the handler slot taken for it. */
+export interface LeasedMessage {
+  readonly message: PgmqMessage;
+  readonly slot: HandlerSlot;
+}
+
 /**
  * Starts the delivery of one read's messages: envelopes are checked, the
  * valid ones received in one statement, then each runs on its own. One
- * promise per message, none of which rejects.
+ * promise per message, none of which rejects; each releases its slot at the
+ * latest when it settles.
  */
 export function startDeliveries(
   deps: DeliverDeps,
-  messages: readonly PgmqMessage[],
+  leased: readonly LeasedMessage[],
 ): Promise<DeliveryOutcome>[] {
-  const checked = messages.map((message) => ({ message, envelope: checkEnvelope(deps, message) }));
+  const checked = leased.map(({ message, slot }) => ({
+    message,
+    slot,
+    envelope: checkEnvelope(deps, message),
+  }));
   const batch = new Map<string, PgmqMessage>();
   for (const { message, envelope } of checked) {
     if (envelope.ok && !batch.has(envelope.value.command_id))
@@ -81,8 +94,8 @@ export function startDeliveries(
   // Observed here so that a failed receive is never an unhandled rejection,
   // even when every message of the read turned out to be invalid.
   received.catch(() => undefined);
-  return checked.map(({ message, envelope }) =>
-    guard(deps, message, async () => {
+  return checked.map(({ message, slot, envelope }) =>
+    guard(deps, message, slot, async () => {
       if (!envelope.ok) return rejectInvalidMessage(deps, message, envelope.reason);
       const commandId = envelope.value.command_id;
       const row =
@@ -95,7 +108,7 @@ export function startDeliveries(
               newStatus: 'IN_PROGRESS',
               msgId: message.msgId,
             });
-      return deliverReceived(deps, message, envelope.value, row ?? null);
+      return deliverReceived(deps, message, envelope.value, row ?? null, slot);
     }),
   );
 }
@@ -103,6 +116,7 @@ export function startDeliveries(
 async function guard(
   deps: DeliverDeps,
   message: PgmqMessage,
+  slot: HandlerSlot,
   work: () => Promise<DeliveryOutcome>,
 ): Promise<DeliveryOutcome> {
   try {
@@ -115,6 +129,8 @@ async function guard(
       'delivery failed; message will be redelivered',
     );
     return 'abandoned';
+  } finally {
+    slot.release();
   }
 }
 
@@ -141,6 +157,7 @@ async function deliverReceived(
   message: PgmqMessage,
   envelope: CommandEnvelope,
   received: ReceivedCommand | null,
+  slot: HandlerSlot,
 ): Promise<DeliveryOutcome> {
   const { pool, domain, queue } = deps;
   if (!received) {
@@ -204,7 +221,7 @@ async function deliverReceived(
       message: `data does not match ${delivery.commandType}: ${data.error.issues[0]?.message ?? 'invalid'}`,
     });
   }
-  return runHandler(deps, delivery, envelope, registered, data.data, logger);
+  return runHandler(deps, delivery, envelope, registered, data.data, logger, slot);
 }
 
 async function runHandler(
@@ -214,6 +231,7 @@ async function runHandler(
   registered: RegisteredHandler,
   data: CommandData,
   logger: Logger,
+  slot: HandlerSlot,
 ): Promise<DeliveryOutcome> {
   const lease = deps.extendLeases
     ? extendLeaseWhileRunning(deps.pool, {
@@ -247,7 +265,7 @@ async function runHandler(
     const finished = transaction.used
       ? // The handler wrote: its writes and the finish commit together.
         await transaction.commit((tx) => completeDelivery(tx, delivery, replyData))
-      : await deps.completions.complete(delivery, replyData);
+      : await finishInGroup(deps, delivery, replyData, slot);
     if (!finished) {
       logger.info('delivery superseded by a newer attempt; its result is discarded');
       return 'stale';
@@ -265,6 +283,22 @@ async function runHandler(
   } finally {
     lease.stop();
   }
+}
+
+/**
+ * Hands a handler that wrote nothing to the completion batcher. While the
+ * batcher keeps up, the handler's slot is free the moment it is queued: the
+ * worker reads and runs the next commands while this group is written.
+ */
+function finishInGroup(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  replyData: Record<string, unknown> | null,
+  slot: HandlerSlot,
+): Promise<CompletedCommand | null> {
+  const finishing = deps.completions.complete(delivery, replyData);
+  if (deps.completions.hasRoom) slot.release();
+  return finishing;
 }
 
 function parseReply(

@@ -12,6 +12,7 @@ import { commandQueueName, notifyChannel } from '../names.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { CompletionBatcher } from './completion-batcher.ts';
 import { startDeliveries, type DeliverDeps, type DeliveryOutcome } from './deliver.ts';
+import { HandlerSlots } from './handler-slots.ts';
 import type { CommandHandler, RegisteredHandler } from './handler.ts';
 import { NotifyListener } from './notify-listener.ts';
 import { nextBackoffMs } from './reconnect-backoff.ts';
@@ -30,8 +31,10 @@ export class Worker {
   readonly #options: ResolvedWorkerOptions;
   readonly #logger: Logger;
   readonly #handlers = new Map<string, RegisteredHandler>();
+  /** Every delivery not yet settled, finishing ones included: stop() waits for them. */
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #wakeup = new Wakeup();
+  readonly #slots: HandlerSlots;
   readonly #shutdown = new AbortController();
   readonly #counts: WorkerOutcomeCounts = {
     completed: 0,
@@ -52,6 +55,7 @@ export class Worker {
     this.domain = this.#options.domain;
     this.queue = commandQueueName(this.domain);
     this.#minimumRead = Math.max(1, Math.floor(this.#options.concurrency / 4));
+    this.#slots = new HandlerSlots(this.#options.concurrency, () => this.#wakeup.wake());
     this.#logger = (options.logger ?? defaultLogger()).child({ domain: this.domain });
   }
 
@@ -132,15 +136,15 @@ export class Worker {
   }
 
   async #leaseLoop(deps: DeliverDeps): Promise<void> {
-    const { pool, concurrency, visibilityTimeoutSeconds, pollIntervalMs } = this.#options;
+    const { pool, visibilityTimeoutSeconds, pollIntervalMs } = this.#options;
     let errorDelay = 0;
     while (!this.#stopping) {
-      const free = concurrency - this.#inFlight.size;
+      const free = this.#slots.free;
       // While handlers run, read only once a quarter of the slots is free:
       // one read, one receive and one finishing group then serve several
       // commands, where topping up one slot at a time would cost a round of
       // statements per command. An idle worker reads at once.
-      if (free <= 0 || (free < this.#minimumRead && this.#inFlight.size > 0)) {
+      if (free <= 0 || (free < this.#minimumRead && this.#slots.taken > 0)) {
         await this.#wakeup.wait(pollIntervalMs);
         continue;
       }
@@ -158,15 +162,13 @@ export class Worker {
         await this.#wakeup.wait(errorDelay);
         continue;
       }
-      for (const started of startDeliveries(deps, messages)) {
+      const leased = messages.map((message) => ({ message, slot: this.#slots.take() }));
+      for (const started of startDeliveries(deps, leased)) {
         const delivery = started.then((outcome) => {
           this.#counts[outcome] += 1;
         });
         this.#inFlight.add(delivery);
-        void delivery.finally(() => {
-          this.#inFlight.delete(delivery);
-          this.#wakeup.wake();
-        });
+        void delivery.finally(() => this.#inFlight.delete(delivery));
       }
       // An empty queue: sleep until a NOTIFY, a freed slot or the poll
       // interval. Otherwise go round at once: more may be waiting.

@@ -3,12 +3,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { sql } from 'slonik';
+import { sql, type DatabasePool } from 'slonik';
 import { afterEach } from 'vitest';
 import { z } from 'zod';
 import { schemaSqlDir } from '@commandbus/commandbus-schema';
 import { useTestDatabase, waitFor, type TestDatabase } from '@commandbus/testing';
-import { Worker, type WorkerOptions } from '../src/index.ts';
+import { openPool, Worker, type WorkerOptions } from '../src/index.ts';
 
 export const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -18,18 +18,27 @@ export function useBusDatabase(): () => TestDatabase {
 }
 
 const running: Worker[] = [];
+const workerPools: DatabasePool[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((worker) => worker.stop()));
+  await Promise.all(workerPools.splice(0).map((pool) => pool.end()));
 });
 
-/** A started worker with test-friendly timings, stopped after the test. */
+/**
+ * A started worker with test-friendly timings, stopped after the test. It
+ * runs on a pool of its own from openPool, as in production, so its hot path
+ * uses the named prepared statements; the tests' own pool (slonik defaults,
+ * DISCARD ALL) sends unnamed, so both forms are exercised.
+ */
 export async function startWorker(
   db: TestDatabase,
   options: Partial<WorkerOptions> & Pick<WorkerOptions, 'domain'>,
   register: (worker: Worker) => void,
 ): Promise<Worker> {
+  const pool = await openPool(db.url, { maximumPoolSize: 12 });
+  workerPools.push(pool);
   const worker = new Worker({
-    pool: db.pool,
+    pool,
     databaseUrl: db.url,
     logger: quietLogger,
     pollIntervalMs: 100,

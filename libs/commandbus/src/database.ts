@@ -2,7 +2,12 @@
 // error when the database cannot be reached, and never the password in it.
 import { createPool, sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { CommandBusError, redactSecrets, redactUrl } from '@commandbus/commandbus-schema';
+import {
+  allowPreparedStatements,
+  CommandBusError,
+  redactSecrets,
+  redactUrl,
+} from '@commandbus/commandbus-schema';
 
 export class DatabaseUnavailableError extends CommandBusError {
   constructor(url: string, reason: string, options?: ErrorOptions) {
@@ -20,6 +25,13 @@ export interface OpenPoolOptions {
    * your handlers change session settings (`SET` without `LOCAL`).
    */
   readonly discardSessionState?: boolean;
+  /**
+   * Let the bus's send, receive and complete statements be named prepared
+   * statements, parsed and planned once per connection. Default true (and
+   * always off with `discardSessionState`). Turn it off behind PgBouncer in
+   * transaction mode older than 1.21, which cannot keep them.
+   */
+  readonly preparedStatements?: boolean;
   /** How long to wait for the first connection. Default 5 s. */
   readonly connectionTimeoutMs?: number;
 }
@@ -39,6 +51,8 @@ export async function openPool(url: string, options: OpenPoolOptions = {}): Prom
       ...(options.discardSessionState ? {} : { resetConnection: async () => undefined }),
     });
     await pool.oneFirst(sql.type(z.object({ ok: z.number() }))`SELECT 1 AS ok`);
+    if (options.preparedStatements !== false && !options.discardSessionState)
+      allowPreparedStatements(pool);
     return pool;
   } catch (error) {
     await pool?.end().catch(() => undefined);

@@ -1,5 +1,7 @@
-// Developer tool: N single sends from 8 concurrent producers on a fresh
-// embedded server with pg_stat_statements, printing where the time goes.
+// Developer tool: N single sends from 8 concurrent producers (or, given a
+// batch size, sendBatch calls from one producer, as the benchmarks do) on a
+// fresh embedded server with pg_stat_statements, printing where the time goes.
+//   node tools/src/profile/send-profile.ts [count] [batchSize]
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { pino } from 'pino';
@@ -8,7 +10,8 @@ import { startEmbeddedServer } from '@commandbus/embedded-postgres';
 import { migrate } from '@commandbus/migrations';
 
 const count = Number(process.argv[2] ?? 4000);
-const producers = 8;
+const batchSize = Number(process.argv[3] ?? 1);
+const producers = batchSize === 1 ? 8 : 1;
 const noop = defineCommand({ type: 'profile.Noop', data: z.object({ n: z.number() }) });
 
 const server = await startEmbeddedServer({
@@ -44,8 +47,16 @@ try {
   await Promise.all(
     Array.from({ length: producers }, async () => {
       while (next < count) {
-        const n = next++;
-        await producer.send(noop, { data: { n } });
+        const first = next;
+        next += batchSize;
+        if (batchSize === 1) await producer.send(noop, { data: { n: first } });
+        else
+          await producer.sendBatch(
+            Array.from({ length: batchSize }, (_, i) => ({
+              command: noop,
+              input: { data: { n: first + i } },
+            })),
+          );
       }
     }),
   );
@@ -59,7 +70,7 @@ try {
     `node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core`,
   );
   console.log(
-    `sent ${count} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)}/s (${producers} producers)`,
+    `sent ${count} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)}/s (${producers} producers, ${batchSize} per call)`,
   );
   const rows = await pool.any(sql.type(
     z.object({

@@ -10,6 +10,7 @@
 // procedure-equivalence.test.ts checks the result against sp_finish_command.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { statement } from '../prepared-statements.ts';
 import {
   assertDomain,
   assertInteger,
@@ -71,7 +72,7 @@ export async function completeCommands(
     input.deliveries.map((d) => d.commandId),
     'uuid',
   );
-  const rows = await db.any(sql.type(completedRow)`
+  const rows = await db.any(statement(db, 'commandbus_complete_commands', completedRow)`
     WITH delivered AS (
       SELECT * FROM unnest(
         ${commandIds},

@@ -3,6 +3,7 @@
 // atomic on its own, so a send outside any transaction needs no BEGIN/COMMIT.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { statement } from '../prepared-statements.ts';
 import { bigintColumn } from '../rows.ts';
 import {
   assertArray,
@@ -89,14 +90,15 @@ export async function enqueueCommands(
   if (input.commands.length === 0) return [];
   const { commands } = input;
 
-  const row = await db.one(sql.type(resultRow)`
+  const commandIds = sql.array(
+    commands.map((c) => c.commandId),
+    'uuid',
+  );
+  const row = await db.one(statement(db, 'commandbus_enqueue_commands', resultRow)`
     WITH input AS MATERIALIZED (
       SELECT t.*
         FROM unnest(
-               ${sql.array(
-                 commands.map((c) => c.commandId),
-                 'uuid',
-               )},
+               ${commandIds},
                ${sql.array(
                  commands.map((c) => c.commandType),
                  'text',
@@ -118,12 +120,17 @@ export async function enqueueCommands(
                  'jsonb',
                )}
              ) WITH ORDINALITY AS t(command_id, command_type, max_attempts, reply_queue, correlation_id, message, ord)
-       WHERE NOT EXISTS (
-               SELECT 1 FROM commandbus.command AS c
-                WHERE c.domain = ${input.domain} AND c.command_id = t.command_id)
+       -- Existing ids by one index lookup each (evaluated once): an
+       -- anti-join here would scan every command of the domain.
+       WHERE t.command_id <> ALL (ARRAY(
+               SELECT c.command_id FROM commandbus.command AS c
+                WHERE c.domain = ${input.domain} AND c.command_id = ANY(${commandIds})))
     ), sent AS MATERIALIZED (
       SELECT i.*, s.msg_id
-        FROM pgmq.send_batch(${input.queue}, ARRAY(SELECT message FROM input ORDER BY ord))
+        -- The overload with every argument given: the shorter ones are SQL
+        -- wrappers around it, planned again on every call.
+        FROM pgmq.send_batch(${input.queue}, ARRAY(SELECT message FROM input ORDER BY ord),
+                             NULL::jsonb[], clock_timestamp())
              WITH ORDINALITY AS s(msg_id, n)
         JOIN (SELECT input.*, row_number() OVER (ORDER BY ord) AS n FROM input) AS i USING (n)
     ), inserted AS (
@@ -138,11 +145,17 @@ export async function enqueueCommands(
        ORDER BY s.command_id
       ON CONFLICT (domain, command_id) DO NOTHING
       RETURNING command_id, msg_id, command_type, max_attempts
-    ), withdrawn AS (
-      SELECT count(*) AS n
-        FROM pgmq.delete(${input.queue}, ARRAY(
+    ), lost AS (
+      SELECT ARRAY(
                SELECT s.msg_id FROM sent AS s
-                WHERE NOT EXISTS (SELECT 1 FROM inserted AS i WHERE i.command_id = s.command_id)))
+                WHERE NOT EXISTS (SELECT 1 FROM inserted AS i WHERE i.command_id = s.command_id)
+             ) AS msg_ids
+    ), withdrawn AS (
+      -- Nearly always nothing to withdraw: then pgmq.delete is not called.
+      SELECT CASE WHEN cardinality(l.msg_ids) = 0 THEN 0
+                  ELSE (SELECT count(*) FROM pgmq.delete(${input.queue}, l.msg_ids))
+             END AS n
+        FROM lost AS l
     ), audited AS (
       INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)
       SELECT ${input.domain}, i.command_id, 'SENT',

@@ -9,6 +9,7 @@
 // batch, so the batch logic has one home.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { statement } from '../prepared-statements.ts';
 import {
   receivedCommandRecordSchema,
   receivedCommandSchema,
@@ -48,7 +49,7 @@ export async function receiveCommands(
     input.deliveries.map((d) => d.commandId),
     'uuid',
   );
-  const rows = await db.any(sql.type(receivedWithKeySchema)`
+  const rows = await db.any(statement(db, 'commandbus_receive_commands', receivedWithKeySchema)`
     WITH delivered AS (
       SELECT * FROM unnest(
         ${commandIds},

@@ -1,0 +1,52 @@
+// openPool: which pools get the hot path's named prepared statements, and
+// that pools resetting their sessions keep working without them.
+import { sql, type DatabasePool } from 'slonik';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DatabaseUnavailableError, defineCommand, openPool, Producer } from '../src/index.ts';
+import { quietLogger, useBusDatabase } from './bus-fixture.ts';
+
+const ping = defineCommand({ type: 'test.Ping', data: z.object({ n: z.number() }) });
+
+describe('openPool', () => {
+  const db = useBusDatabase();
+  const pools: DatabasePool[] = [];
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.end()));
+  });
+
+  async function sendThrice(
+    domain: string,
+    options: Parameters<typeof openPool>[1],
+  ): Promise<readonly string[]> {
+    // One connection: the statements it has prepared are the pool's.
+    const pool = await openPool(db().url, { maximumPoolSize: 1, ...options });
+    pools.push(pool);
+    const producer = new Producer({ pool, domain, logger: quietLogger });
+    for (let n = 0; n < 3; n += 1) await producer.send(ping, { data: { n } });
+    return pool.anyFirst(sql.type(z.object({ name: z.string() }))`
+      SELECT name FROM pg_prepared_statements WHERE name LIKE 'commandbus%' ORDER BY name`);
+  }
+
+  it('prepares the send statement once per connection by default', async () => {
+    expect(await sendThrice('db_default', {})).toEqual(['commandbus_enqueue_commands']);
+  });
+
+  it('uses no named statements when sessions are discarded, and every send still works', async () => {
+    expect(await sendThrice('db_discard', { discardSessionState: true })).toEqual([]);
+    const sent = await db().pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(*)::int AS n FROM commandbus.command WHERE domain = 'db_discard'`);
+    expect(sent).toBe(3);
+  });
+
+  it('uses no named statements when told not to (PgBouncer in transaction mode)', async () => {
+    expect(await sendThrice('db_unprepared', { preparedStatements: false })).toEqual([]);
+  });
+
+  it('rejects an unreachable server with one clear error and no password', async () => {
+    const url = 'postgres://bus:s3cret@127.0.0.1:1/nowhere';
+    const error = await openPool(url, { connectionTimeoutMs: 2_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(String((error as Error).message)).not.toContain('s3cret');
+  });
+});

@@ -231,3 +231,20 @@ export function distinctCommandGuard(): (field: string, domain: string, commandI
     seen.add(key);
   };
 }
+
+/**
+ * The deliveries of one read or one finishing group: each a uuid command id,
+ * once per call, with its message's msg id. Fields are named
+ * `deliveries[i].commandId` and `deliveries[i].msgId`.
+ */
+export function assertDeliveries(
+  domain: string,
+  deliveries: readonly { readonly commandId: string; readonly msgId: number }[],
+): void {
+  const assertOnce = distinctCommandGuard();
+  deliveries.forEach(({ commandId, msgId }, index) => {
+    assertUuid(`deliveries[${index}].commandId`, commandId);
+    assertOnce(`deliveries[${index}].commandId`, domain, commandId);
+    assertMsgId(`deliveries[${index}].msgId`, msgId);
+  });
+}

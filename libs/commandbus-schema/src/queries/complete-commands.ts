@@ -11,13 +11,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { statement } from '../prepared-statements.ts';
-import {
-  assertDomain,
-  assertInteger,
-  assertMsgId,
-  assertUuid,
-  distinctCommandGuard,
-} from '../validation.ts';
+import { assertDeliveries, assertDomain, assertInteger } from '../validation.ts';
 
 export interface CompletedDelivery {
   readonly commandId: string;
@@ -60,11 +54,8 @@ export async function completeCommands(
   input: CompleteCommandsInput,
 ): Promise<CompletedCommand[]> {
   assertDomain(input.domain);
-  const assertOnce = distinctCommandGuard();
-  input.deliveries.forEach(({ commandId, msgId, attempt }, index) => {
-    assertUuid(`deliveries[${index}].commandId`, commandId);
-    assertOnce(`deliveries[${index}].commandId`, input.domain, commandId);
-    assertMsgId(`deliveries[${index}].msgId`, msgId);
+  assertDeliveries(input.domain, input.deliveries);
+  input.deliveries.forEach(({ attempt }, index) => {
     assertInteger(`deliveries[${index}].attempt`, attempt, { min: 1 });
   });
   if (input.deliveries.length === 0) return [];

@@ -15,7 +15,7 @@ import {
   receivedCommandSchema,
   type ReceivedCommand,
 } from '../rows.ts';
-import { assertDomain, assertMsgId, assertUuid, distinctCommandGuard } from '../validation.ts';
+import { assertDeliveries, assertDomain } from '../validation.ts';
 
 export interface ReceiveCommandsInput {
   readonly domain: string;
@@ -38,12 +38,7 @@ export async function receiveCommands(
   input: ReceiveCommandsInput,
 ): Promise<Map<string, ReceivedCommand>> {
   assertDomain(input.domain);
-  const assertOnce = distinctCommandGuard();
-  input.deliveries.forEach(({ commandId, msgId }, index) => {
-    assertUuid(`deliveries[${index}].commandId`, commandId);
-    assertOnce(`deliveries[${index}].commandId`, input.domain, commandId);
-    assertMsgId(`deliveries[${index}].msgId`, msgId);
-  });
+  assertDeliveries(input.domain, input.deliveries);
   if (input.deliveries.length === 0) return new Map();
   const commandIds = sql.array(
     input.deliveries.map((d) => d.commandId),

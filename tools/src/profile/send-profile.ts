@@ -81,7 +81,7 @@ try {
       query: z.string(),
     }),
   )`
-    SELECT calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, mean_plan_time AS plan_ms, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 100) AS query
+    SELECT calls || '/' || plans AS calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, mean_plan_time AS plan_ms, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 100) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`);
   for (const r of rows)
     console.log(

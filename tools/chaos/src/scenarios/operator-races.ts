@@ -56,6 +56,25 @@ async function poison(
     SELECT id, ${remaining} FROM unnest(${sql.array(ids, 'uuid')}) AS id`);
 }
 
+/** Sends one batch of `size` commands whose handlers fail `failures` times each. */
+async function sendPoisonedBatch(
+  context: ScenarioContext,
+  size: number,
+  failures: number,
+): Promise<{ batch: PlannedSend & { kind: 'batch' }; ids: string[] }> {
+  const batch = batchOf(size);
+  const ids = batch.commands.map((c) => c.commandId);
+  await poison(context.pool, ids, failures);
+  await sendWithRetry(
+    new Producer({ pool: context.pool, domain: DOMAIN, logger: silentLogger }),
+    context.pool,
+    batch,
+    { retries: 0 },
+    Date.now() + 30_000,
+  );
+  return { batch, ids };
+}
+
 async function inTroubleshooting(pool: DatabasePool, ids: readonly string[]): Promise<number> {
   return pool.oneFirst(sql.type(count)`
     SELECT count(*)::int AS n FROM commandbus.command
@@ -85,16 +104,7 @@ async function racePairs(
   races: Races,
   rounds: number,
 ) {
-  const batch = batchOf(rounds);
-  const ids = batch.commands.map((c) => c.commandId);
-  await poison(context.pool, ids, 1);
-  await sendWithRetry(
-    new Producer({ pool: context.pool, domain: DOMAIN, logger: silentLogger }),
-    context.pool,
-    batch,
-    { retries: 0 },
-    Date.now() + 30_000,
-  );
+  const { batch, ids } = await sendPoisonedBatch(context, rounds, 1);
   await waitUntil(async () => (await inTroubleshooting(context.pool, ids)) === ids.length, {
     timeoutMs: 60_000,
     description: 'the pair items to reach the troubleshooting queue',
@@ -144,16 +154,7 @@ async function raceWorkers(
   races: Races,
   items: number,
 ) {
-  const batch = batchOf(items);
-  const ids = batch.commands.map((c) => c.commandId);
-  await poison(context.pool, ids, FAILURES);
-  await sendWithRetry(
-    new Producer({ pool: context.pool, domain: DOMAIN, logger: silentLogger }),
-    context.pool,
-    batch,
-    { retries: 0 },
-    Date.now() + 30_000,
-  );
+  const { batch, ids } = await sendPoisonedBatch(context, items, FAILURES);
   const retries = new Map<string, number>();
   const deadline = Date.now() + 120_000;
   await Promise.all(

@@ -7,6 +7,7 @@ import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { InvalidInputError, Producer, type BatchItem } from '@commandbus/commandbus';
 import { chaosEffect } from './chaos-command.ts';
+import { silentLogger } from './scenario.ts';
 import type { PlannedCommand, PlannedSend } from './workload.ts';
 
 export interface SendStats {
@@ -92,4 +93,27 @@ export async function sendPaced(
       }
     }),
   );
+}
+
+/** How long after its window a paced run keeps repeating sends that fail. */
+const RETRY_GRACE_MS = 120_000;
+
+/**
+ * Every planned send, paced over `windowMs` by `lanes` senders and repeated
+ * through outages (sendWithRetry) until RETRY_GRACE_MS after the window.
+ */
+export async function sendAllPaced(
+  pool: DatabasePool,
+  domain: string,
+  sends: readonly PlannedSend[],
+  windowMs: number,
+  lanes: number,
+): Promise<SendStats> {
+  const producer = new Producer({ pool, domain, logger: silentLogger });
+  const stats: SendStats = { retries: 0 };
+  const deadline = Date.now() + windowMs + RETRY_GRACE_MS;
+  await sendPaced(sends, windowMs, lanes, (send) =>
+    sendWithRetry(producer, pool, send, stats, deadline),
+  );
+  return stats;
 }

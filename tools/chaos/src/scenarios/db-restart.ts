@@ -2,10 +2,9 @@
 // fast and once in immediate (crash-like) mode. Workers and producers must
 // reconnect on their own: no worker process may exit, nothing may be lost.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Producer } from '@commandbus/commandbus';
 import { SHUTDOWN_MODES } from '@commandbus/embedded-postgres';
-import { settleAndVerify, silentLogger, type Scenario } from '../scenario.ts';
-import { sendPaced, sendWithRetry, type SendStats } from '../sending.ts';
+import { settleAndVerify, type Scenario } from '../scenario.ts';
+import { sendAllPaced } from '../sending.ts';
 import { planWorkload, plannedCommands } from '../workload.ts';
 import { startFleet } from '../worker-fleet.ts';
 import { expectationsOf } from './expectations.ts';
@@ -41,12 +40,7 @@ export const dbRestart: Scenario = {
       }
     })();
 
-    const producer = new Producer({ pool: context.pool, domain: DOMAIN, logger: silentLogger });
-    const stats: SendStats = { retries: 0 };
-    const deadline = Date.now() + windowMs + 120_000;
-    await sendPaced(sends, windowMs, 2, (send) =>
-      sendWithRetry(producer, context.pool, send, stats, deadline),
-    );
+    const stats = await sendAllPaced(context.pool, DOMAIN, sends, windowMs, 2);
     await restarter;
     context.say(
       `  ${DOMAIN}: all ${expected.size} sent (${stats.retries} sends repeated after an outage)`,

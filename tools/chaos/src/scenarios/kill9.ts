@@ -2,9 +2,8 @@
 // of them, chosen at random, is SIGKILLed about every two seconds and
 // restarted, for the whole run. Nothing may be lost or done twice.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Producer } from '@commandbus/commandbus';
-import { settleAndVerify, silentLogger, type Scenario } from '../scenario.ts';
-import { sendPaced, sendWithRetry, type SendStats } from '../sending.ts';
+import { settleAndVerify, type Scenario } from '../scenario.ts';
+import { sendAllPaced } from '../sending.ts';
 import { planWorkload, plannedCommands } from '../workload.ts';
 import { startFleet } from '../worker-fleet.ts';
 import { expectationsOf } from './expectations.ts';
@@ -38,12 +37,7 @@ export const kill9: Scenario = {
       }
     })();
 
-    const producer = new Producer({ pool: context.pool, domain: DOMAIN, logger: silentLogger });
-    const stats: SendStats = { retries: 0 };
-    const deadline = Date.now() + context.seconds * 1_000 + 120_000;
-    await sendPaced(sends, context.seconds * 1_000, 4, (send) =>
-      sendWithRetry(producer, context.pool, send, stats, deadline),
-    );
+    await sendAllPaced(context.pool, DOMAIN, sends, context.seconds * 1_000, 4);
     context.say(
       `  ${DOMAIN}: all ${expected.size} sent (${fleet.kills} kills so far); waiting for the rest`,
     );

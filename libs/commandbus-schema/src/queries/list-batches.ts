@@ -3,6 +3,7 @@ import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import type { BatchStatus } from '../model.ts';
 import { batchRecordSchema, batchRowSchema, type BatchRow } from '../rows.ts';
 import { assertBatchStatus, assertDomain, assertPage } from '../validation.ts';
+import { whereAll } from './where-all.ts';
 
 export interface ListBatchesInput {
   readonly domain?: string;
@@ -27,13 +28,9 @@ export async function listBatches(
   }
   assertPage(input.limit, input.offset);
 
-  const where =
-    conditions.length > 0
-      ? sql.fragment`WHERE ${sql.join(conditions, sql.fragment` AND `)}`
-      : sql.fragment``;
   const rows = await db.any(sql.type(batchRecordSchema)`
     SELECT * FROM commandbus.batch
-    ${where}
+    ${whereAll(conditions)}
     ORDER BY created_at DESC, batch_id
     LIMIT ${input.limit} OFFSET ${input.offset}
   `);

@@ -10,6 +10,7 @@ import {
   assertPage,
   assertUuid,
 } from '../validation.ts';
+import { whereAll } from './where-all.ts';
 
 export interface ListCommandsInput {
   readonly domain?: string;
@@ -56,14 +57,10 @@ export async function listCommands(
   }
   assertPage(input.limit, input.offset);
 
-  const where =
-    conditions.length > 0
-      ? sql.fragment`WHERE ${sql.join(conditions, sql.fragment` AND `)}`
-      : sql.fragment``;
   // command_id breaks ties between rows of one transaction, so pages never overlap.
   const rows = await db.any(sql.type(commandRecordSchema)`
     SELECT * FROM commandbus.command
-    ${where}
+    ${whereAll(conditions)}
     ORDER BY created_at DESC, command_id
     LIMIT ${input.limit} OFFSET ${input.offset}
   `);

@@ -2,9 +2,10 @@
 import type {
   AuditRow,
   BatchRow,
-  BatchStatus,
   CommandRow,
   CommandStatus,
+  ListBatchesInput,
+  ListCommandsInput,
 } from '@commandbus/commandbus-schema';
 
 /** Default page size of the listings; the largest is MAX_PAGE_SIZE (1000). */
@@ -103,17 +104,8 @@ export interface CommandDetails {
   readonly archivedPayload: unknown;
 }
 
-export interface ListCommandsOptions extends Paging {
-  /** Omitted: every domain. */
-  readonly domain?: string;
-  readonly status?: CommandStatus;
-  readonly commandType?: string;
-  readonly batchId?: string;
-  /** created_at at or after. */
-  readonly createdAfter?: Date;
-  /** created_at before. */
-  readonly createdBefore?: Date;
-}
+/** listCommands' filters (each omitted one matches everything), with optional paging. */
+export type ListCommandsOptions = Omit<ListCommandsInput, 'limit' | 'offset'> & Paging;
 
 export interface BatchDetails {
   readonly batch: BatchRow;
@@ -121,8 +113,5 @@ export interface BatchDetails {
   readonly auditTrail: readonly AuditRow[];
 }
 
-export interface ListBatchesOptions extends Paging {
-  /** Omitted: every domain. */
-  readonly domain?: string;
-  readonly status?: BatchStatus;
-}
+/** listBatches' filters (each omitted one matches everything), with optional paging. */
+export type ListBatchesOptions = Omit<ListBatchesInput, 'limit' | 'offset'> & Paging;

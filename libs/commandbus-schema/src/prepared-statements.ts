@@ -1,5 +1,5 @@
-// Named prepared statements for the hot path's three big statements (send,
-// receive, complete): PostgreSQL then parses and plans each once per
+// Named prepared statements for the hot path's big statements (send, single
+// send, receive, complete): PostgreSQL then parses and plans each once per
 // connection instead of on every call, which for a single send was about
 // half of its database time.
 //

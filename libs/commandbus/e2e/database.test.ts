@@ -29,7 +29,7 @@ describe('openPool', () => {
   }
 
   it('prepares the send statement once per connection by default', async () => {
-    expect(await sendThrice('db_default', {})).toEqual(['commandbus_enqueue_commands']);
+    expect(await sendThrice('db_default', {})).toEqual(['commandbus_enqueue_single_command']);
   });
 
   it('uses no named statements when sessions are discarded, and every send still works', async () => {

@@ -5,6 +5,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { statement } from '../prepared-statements.ts';
 import { bigintColumn } from '../rows.ts';
+import { enqueueSingleCommand } from './enqueue-single-command.ts';
 import {
   assertArray,
   assertDomain,
@@ -87,8 +88,10 @@ export async function enqueueCommands(
     assertInteger(`commands[${i}].maxAttempts`, command.maxAttempts, { min: 1 });
     assertOptionalUuid(`commands[${i}].correlationId`, command.correlationId);
   });
-  if (input.commands.length === 0) return [];
   const { commands } = input;
+  if (commands.length === 0) return [];
+  // Every Producer.send: the same writes by a statement that is much cheaper for one row.
+  if (commands.length === 1 && commands[0]) return enqueueSingleCommand(db, input, commands[0]);
 
   const commandIds = sql.array(
     commands.map((c) => c.commandId),

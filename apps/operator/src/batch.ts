@@ -1,10 +1,10 @@
 // `operator batch show <id>` and `operator batch list`: batches with their counters.
 import { Option, type Command } from 'commander';
 import { BATCH_STATUSES, type BatchStatus } from '@commandbus/commandbus';
-import { parseNonNegativeInt } from '@commandbus/cli';
+import { parseDomain, parseNonNegativeInt } from '@commandbus/cli';
 import { group, subcommand, withOperator, type ConnectionOptions } from './connection.ts';
 import { printAuditTrail, printFields, printJson, printLine, printTable } from './output.ts';
-import { parseDomain, parseLimit, parseUuid } from './parsers.ts';
+import { parseLimit, parseUuid } from './parsers.ts';
 
 interface ShowOptions extends ConnectionOptions {
   domain: string;

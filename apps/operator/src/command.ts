@@ -1,8 +1,9 @@
 // `operator command show <id>`: one command with its whole audit trail.
+import { parseDomain } from '@commandbus/cli';
 import type { Command } from 'commander';
 import { group, subcommand, withOperator, type ConnectionOptions } from './connection.ts';
 import { describeError, printAuditTrail, printFields, printJson, printLine } from './output.ts';
-import { parseDomain, parseUuid } from './parsers.ts';
+import { parseUuid } from './parsers.ts';
 
 interface ShowOptions extends ConnectionOptions {
   domain: string;

@@ -1,10 +1,10 @@
 // `operator commands list`: search commands by status, type, batch and creation time.
 import { Option, type Command } from 'commander';
 import { COMMAND_STATUSES, type CommandStatus } from '@commandbus/commandbus';
-import { parseNonNegativeInt } from '@commandbus/cli';
+import { parseDomain, parseNonNegativeInt } from '@commandbus/cli';
 import { group, subcommand, withOperator, type ConnectionOptions } from './connection.ts';
 import { printJson, printLine, printTable } from './output.ts';
-import { parseDomain, parseLimit, parseTime, parseUuid } from './parsers.ts';
+import { parseLimit, parseTime, parseUuid } from './parsers.ts';
 
 interface ListOptions extends ConnectionOptions {
   domain?: string;

@@ -1,16 +1,7 @@
 // commander parsers for the operator's arguments: bad input is a usage error
 // (exit 2) before any connection is opened.
 import { InvalidArgumentError } from 'commander';
-import { DOMAIN_PATTERN, MAX_PAGE_SIZE, UUID_PATTERN } from '@commandbus/commandbus';
-
-export function parseDomain(value: string): string {
-  if (!DOMAIN_PATTERN.test(value)) {
-    throw new InvalidArgumentError(
-      `${JSON.stringify(value)} is not a domain: it must match ${DOMAIN_PATTERN.source}`,
-    );
-  }
-  return value;
-}
+import { MAX_PAGE_SIZE, UUID_PATTERN } from '@commandbus/commandbus';
 
 export function parseUuid(value: string): string {
   if (!UUID_PATTERN.test(value)) {

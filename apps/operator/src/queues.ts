@@ -1,8 +1,8 @@
 // `operator queues`: PGMQ's figures for every queue (pgmq.metrics_all).
+import { parseDomain } from '@commandbus/cli';
 import type { Command } from 'commander';
 import { subcommand, withOperator, type ConnectionOptions } from './connection.ts';
 import { printJson, printLine, printTable } from './output.ts';
-import { parseDomain } from './parsers.ts';
 
 interface QueuesOptions extends ConnectionOptions {
   domain?: string;

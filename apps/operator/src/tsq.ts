@@ -7,7 +7,7 @@ import {
   type RetryManyResult,
   type TroubleshootingFilter,
 } from '@commandbus/commandbus';
-import { parseJsonObject, parseNonNegativeInt, UsageError } from '@commandbus/cli';
+import { parseDomain, parseJsonObject, parseNonNegativeInt, UsageError } from '@commandbus/cli';
 import {
   actorOption,
   group,
@@ -17,7 +17,7 @@ import {
   type ConnectionOptions,
 } from './connection.ts';
 import { describeError, printJson, printLine, printTable, truncate } from './output.ts';
-import { collectUuids, parseDomain, parseLimit, parseUuid } from './parsers.ts';
+import { collectUuids, parseLimit, parseUuid } from './parsers.ts';
 
 const DOMAIN_HELP = 'domain of the troubleshooting queue (required; there is no default)';
 

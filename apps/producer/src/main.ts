@@ -4,7 +4,13 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { defineCommand, openPool, Producer, type BatchItem } from '@commandbus/commandbus';
-import { parseJsonObject, requireDatabaseUrl, runMain, UsageError } from '@commandbus/cli';
+import {
+  parseDomain,
+  parseJsonObject,
+  requireDatabaseUrl,
+  runMain,
+  UsageError,
+} from '@commandbus/cli';
 
 const anyData = z.record(z.string(), z.unknown());
 
@@ -66,7 +72,7 @@ const program = new Command('producer').description('Send commandbus commands').
 program
   .command('send')
   .description('send one command from flags, or many from a JSON-lines file (--file)')
-  .requiredOption('--domain <domain>', 'domain to send in')
+  .requiredOption('--domain <domain>', 'domain to send in', parseDomain)
   .option('--type <type>', 'command type (with flags)')
   .option('--data <json>', 'command data as a JSON object', parseJsonObject, {})
   .option('--command-id <uuid>', 'idempotency key (default: a new UUID)')

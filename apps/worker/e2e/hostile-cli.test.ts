@@ -30,16 +30,11 @@ const ROWS: readonly [string, number, readonly string[], RegExp][] = [
   ],
   ['a negative grace period', 2, ['--grace-ms', '-1'], /--grace-ms.*positive whole number/],
   ['an unknown option', 2, ['--turbo'], /unknown option/],
-  ['a domain with a quote', 1, ['--domain', "pay'ments"], /^worker: .*\[INVALID_DOMAIN\]$/],
-  ['a domain with a semicolon', 1, ['--domain', 'pay;ments'], /^worker: .*\[INVALID_DOMAIN\]$/],
-  ['an upper-case domain', 1, ['--domain', 'Payments'], /^worker: .*\[INVALID_DOMAIN\]$/],
-  [
-    'a 31-character domain',
-    1,
-    ['--domain', `p${'a'.repeat(30)}`],
-    /^worker: .*\[INVALID_DOMAIN\]$/,
-  ],
-  ['a unicode domain', 1, ['--domain', '支付'], /^worker: .*\[INVALID_DOMAIN\]$/],
+  ['a domain with a quote', 2, ['--domain', "pay'ments"], /--domain.*is not a domain/],
+  ['a domain with a semicolon', 2, ['--domain', 'pay;ments'], /--domain.*is not a domain/],
+  ['an upper-case domain', 2, ['--domain', 'Payments'], /--domain.*is not a domain/],
+  ['a 31-character domain', 2, ['--domain', `p${'a'.repeat(30)}`], /--domain.*is not a domain/],
+  ['a unicode domain', 2, ['--domain', '支付'], /--domain.*is not a domain/],
   [
     'a handlers module that does not exist',
     1,
@@ -59,7 +54,10 @@ describe('worker CLI with hostile options', () => {
   const compileCache = mkdtempSync(path.join(tmpdir(), 'hostile-worker-cache-'));
   afterAll(() => rmSync(compileCache, { recursive: true, force: true }));
 
-  function run(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  function run(
+    args: readonly string[],
+    url = db().url,
+  ): Promise<{ code: number | null; output: string }> {
     const { LOG_LEVEL: _level, ...inherited } = process.env;
     return new Promise((resolve) => {
       execFile(
@@ -67,7 +65,7 @@ describe('worker CLI with hostile options', () => {
         ['apps/worker/src/main.ts', ...args],
         {
           cwd: root,
-          env: { ...inherited, NODE_COMPILE_CACHE: compileCache, DATABASE_URL: db().url },
+          env: { ...inherited, NODE_COMPILE_CACHE: compileCache, DATABASE_URL: url },
           timeout: 45_000,
         },
         (error, stdout, stderr) => {
@@ -85,6 +83,13 @@ describe('worker CLI with hostile options', () => {
     expect(lines, output).toHaveLength(1);
     expect(lines[0]).toMatch(line);
     expect(output).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses a bad domain before it connects', async () => {
+    const unreachable = 'postgres://bus@127.0.0.1:1/nowhere';
+    const { code, output } = await run(['--domain', 'Payments'], unreachable);
+    expect(code).toBe(2);
+    expect(output.trim()).toMatch(/--domain.*is not a domain/);
   });
 
   it('none of them created a queue', async () => {

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { openPool, Worker, defaultLogger } from '@commandbus/commandbus';
-import { parsePositiveInt, requireDatabaseUrl, runMain, UsageError } from '@commandbus/cli';
+import {
+  parseDomain,
+  parsePositiveInt,
+  requireDatabaseUrl,
+  runMain,
+  UsageError,
+} from '@commandbus/cli';
 import { registerDemoHandlers } from '@commandbus/demo';
 
 interface WorkerCliOptions {
@@ -30,7 +36,7 @@ async function loadHandlers(modulePath: string | undefined): Promise<RegisterHan
 
 const program = new Command('worker')
   .description('Run a commandbus worker for one domain until SIGINT/SIGTERM')
-  .option('--domain <domain>', 'domain whose command queue to work', 'demo')
+  .option('--domain <domain>', 'domain whose command queue to work', parseDomain, 'demo')
   .option('--concurrency <n>', 'handlers running at once', parsePositiveInt, 10)
   .option('--handlers <module>', 'module exporting register(worker) (default: the demo handlers)')
   .option('--vt <seconds>', 'lease (visibility timeout) in seconds', parsePositiveInt, 30)

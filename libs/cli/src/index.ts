@@ -1,3 +1,3 @@
 export { EXIT, reportFailure, requireDatabaseUrl, runMain, UsageError } from './run-main.ts';
 export { formatTable } from './table.ts';
-export { parseJsonObject, parseNonNegativeInt, parsePositiveInt } from './parsers.ts';
+export { parseDomain, parseJsonObject, parseNonNegativeInt, parsePositiveInt } from './parsers.ts';

@@ -1,5 +1,6 @@
 // commander option parsers that turn bad input into a usage error (exit 2).
 import { InvalidArgumentError } from 'commander';
+import { DOMAIN_PATTERN } from '@commandbus/commandbus';
 
 export function parsePositiveInt(value: string): number {
   const number = Number(value);
@@ -9,6 +10,16 @@ export function parsePositiveInt(value: string): number {
     );
   }
   return number;
+}
+
+/** A domain name, checked before any connection is opened. */
+export function parseDomain(value: string): string {
+  if (!DOMAIN_PATTERN.test(value)) {
+    throw new InvalidArgumentError(
+      `${JSON.stringify(value)} is not a domain: it must match ${DOMAIN_PATTERN.source}`,
+    );
+  }
+  return value;
 }
 
 export function parseNonNegativeInt(value: string): number {

@@ -142,6 +142,12 @@ export function infoTable(statuses: readonly MigrationStatus[]): string {
 }
 
 if (import.meta.main) {
+  // One line per warning, like every other line this CLI prints (pg's
+  // notice for sslmode=require has nine).
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    process.stderr.write(`migrate: warning: ${warning.message.split('\n')[0]}\n`);
+  });
   process.exitCode = await runCli(process.argv.slice(2), {
     env: process.env,
     out: (text) => process.stdout.write(text),

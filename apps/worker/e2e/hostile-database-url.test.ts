@@ -73,6 +73,11 @@ describe('a wrong or unreachable DATABASE_URL', () => {
     ],
     ['a host that does not exist', () => `postgres://u:${SECRET}@no-such-host.invalid:5432/db`],
     ['no URL at all', () => `definitely not a url ${SECRET}`],
+    [
+      'an sslmode slonik does not take',
+      () => `postgres://u:${SECRET}@127.0.0.1:1/x?sslmode=prefer`,
+    ],
+    ['sslmode=require', () => `postgres://u:${SECRET}@127.0.0.1:1/x?sslmode=require`],
   ];
 
   const rows = CLIS.flatMap(([cli, program, args]) =>
@@ -84,7 +89,11 @@ describe('a wrong or unreachable DATABASE_URL', () => {
     async (_, __, program, args, url) => {
       const { code, output } = await run(args, url());
       expect(code).toBe(1);
-      const lines = output.trim().split('\n');
+      // pg's notice on sslmode, when it has one, is a line of its own.
+      const lines = output
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith(`${program}: warning: SECURITY WARNING`));
       expect(lines, output).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^${program}: .*cannot connect`));
       expect(output).not.toMatch(/^\s+at /m);

@@ -14,12 +14,24 @@ export class UsageError extends Error {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export async function runMain(program: string, main: () => Promise<void>): Promise<never> {
+  printWarningsOnOneLine(program);
   try {
     await main();
     process.exit(EXIT.ok);
   } catch (error) {
     process.exit(reportFailure(program, error));
   }
+}
+
+/**
+ * Node prints a process warning over as many lines as it has, and pg's notice
+ * for `sslmode=require` has nine: a CLI's stderr keeps to one line per event.
+ */
+function printWarningsOnOneLine(program: string): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    process.stderr.write(`${program}: warning: ${warning.message.split('\n')[0]}\n`);
+  });
 }
 
 export function reportFailure(program: string, error: unknown): number {

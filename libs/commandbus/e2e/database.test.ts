@@ -43,6 +43,16 @@ describe('openPool', () => {
     expect(await sendThrice('db_unprepared', { preparedStatements: false })).toEqual([]);
   });
 
+  it('names the option when the URL asks for an sslmode slonik does not support', async () => {
+    const url = 'postgres://bus:s3cret@127.0.0.1:1/nowhere?sslmode=prefer';
+    const error = await openPool(url).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    const message = String((error as Error).message);
+    expect(message).toMatch(/: sslmode: .*"disable"\|"no-verify"\|"require"$/);
+    expect(message).not.toContain('\n');
+    expect(message).not.toContain('s3cret');
+  });
+
   it('rejects an unreachable server with one clear error and no password', async () => {
     const url = 'postgres://bus:s3cret@127.0.0.1:1/nowhere';
     const error = await openPool(url, { connectionTimeoutMs: 2_000 }).catch((e: unknown) => e);

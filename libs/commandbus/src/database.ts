@@ -56,11 +56,20 @@ export async function openPool(url: string, options: OpenPoolOptions = {}): Prom
     return pool;
   } catch (error) {
     await pool?.end().catch(() => undefined);
-    const reason = error instanceof Error ? firstLine(error.message) : String(error);
+    const reason = describeFailure(error);
     throw new DatabaseUnavailableError(url, redactSecrets(reason, url), { cause: error });
   }
 }
 
-function firstLine(text: string): string {
+/**
+ * One line on why the pool could not be opened. slonik checks its
+ * connection options with zod, whose message is the issues as multi-line
+ * JSON (its first line is "["): those are named option by option instead.
+ */
+function describeFailure(error: unknown): string {
+  if (error instanceof z.ZodError) {
+    return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  }
+  const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0] ?? text;
 }

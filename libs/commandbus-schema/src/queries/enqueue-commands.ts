@@ -1,7 +1,7 @@
 // The producer's whole send in ONE statement: PGMQ messages, command rows with
 // their msg_id, SENT audit rows and the wake-up NOTIFY. One round trip, and
 // atomic on its own, so a send outside any transaction needs no BEGIN/COMMIT.
-import type { CommonQueryMethods } from 'slonik';
+import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { statement } from '../prepared-statements.ts';
 import { bigintColumn } from '../rows.ts';
@@ -93,32 +93,41 @@ export async function enqueueCommands(
   // Every Producer.send: the same writes by a statement that is much cheaper for one row.
   if (commands.length === 1 && commands[0]) return enqueueSingleCommand(db, input, commands[0]);
 
-  // One JSON document instead of six arrays: JSON.stringify is native, while
-  // pg escapes every element of a text array (every quote of every message).
-  const rows = JSON.stringify(
-    commands.map((c) => ({
-      command_id: c.commandId,
-      command_type: c.commandType,
-      max_attempts: c.maxAttempts,
-      reply_queue: c.replyQueue,
-      correlation_id: c.correlationId,
-      message: c.message,
-    })),
+  const commandIds = sql.array(
+    commands.map((c) => c.commandId),
+    'uuid',
   );
   const row = await db.one(statement(db, 'commandbus_enqueue_commands', resultRow)`
-    WITH rows AS MATERIALIZED (
+    WITH input AS MATERIALIZED (
       SELECT t.*
-        FROM ROWS FROM (json_to_recordset(${rows}::json)
-               AS (command_id uuid, command_type text, max_attempts int4, reply_queue text,
-                   correlation_id uuid, message jsonb))
-             WITH ORDINALITY AS t(command_id, command_type, max_attempts, reply_queue, correlation_id, message, ord)
-    ), input AS MATERIALIZED (
-      SELECT t.* FROM rows AS t
+        FROM unnest(
+               ${commandIds},
+               ${sql.array(
+                 commands.map((c) => c.commandType),
+                 'text',
+               )},
+               ${sql.array(
+                 commands.map((c) => c.maxAttempts),
+                 'int4',
+               )},
+               ${sql.array(
+                 commands.map((c) => c.replyQueue),
+                 'text',
+               )},
+               ${sql.array(
+                 commands.map((c) => c.correlationId),
+                 'uuid',
+               )},
+               ${sql.array(
+                 commands.map((c) => JSON.stringify(c.message)),
+                 'jsonb',
+               )}
+             ) WITH ORDINALITY AS t(command_id, command_type, max_attempts, reply_queue, correlation_id, message, ord)
        -- Existing ids by one index lookup each (evaluated once): an
        -- anti-join here would scan every command of the domain.
        WHERE t.command_id <> ALL (ARRAY(
                SELECT c.command_id FROM commandbus.command AS c
-                WHERE c.domain = ${input.domain} AND c.command_id = ANY(ARRAY(SELECT command_id FROM rows))))
+                WHERE c.domain = ${input.domain} AND c.command_id = ANY(${commandIds})))
     ), sent AS MATERIALIZED (
       SELECT i.*, s.msg_id
         -- The overload with every argument given: the shorter ones are SQL

@@ -4,7 +4,7 @@
 // is private to this lib.
 
 export { schemaSqlDir } from './sql-dir.ts';
-export { allowPreparedStatements } from './prepared-statements.ts';
+export { namePreparedStatements } from './prepared-statements.ts';
 
 export {
   AUDIT_EVENT_TYPES,

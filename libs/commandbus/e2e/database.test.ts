@@ -24,12 +24,26 @@ describe('openPool', () => {
     pools.push(pool);
     const producer = new Producer({ pool, domain, logger: quietLogger });
     for (let n = 0; n < 3; n += 1) await producer.send(ping, { data: { n } });
+    return preparedStatements(pool);
+  }
+
+  function preparedStatements(pool: DatabasePool): Promise<readonly string[]> {
     return pool.anyFirst(sql.type(z.object({ name: z.string() }))`
       SELECT name FROM pg_prepared_statements WHERE name LIKE 'commandbus%' ORDER BY name`);
   }
 
   it('prepares the send statement once per connection by default', async () => {
     expect(await sendThrice('db_default', {})).toEqual(['commandbus_enqueue_single_command']);
+  });
+
+  it('prepares the send inside the caller’s transaction too', async () => {
+    const pool = await openPool(db().url, { maximumPoolSize: 1 });
+    pools.push(pool);
+    const producer = new Producer({ pool, domain: 'db_in_tx', logger: quietLogger });
+    await producer.setup();
+    for (let n = 0; n < 3; n += 1)
+      await pool.transaction((tx) => producer.send(ping, { data: { n } }, { connection: tx }));
+    expect(await preparedStatements(pool)).toEqual(['commandbus_enqueue_single_command']);
   });
 
   it('uses no named statements when sessions are discarded, and every send still works', async () => {

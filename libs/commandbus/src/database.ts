@@ -3,8 +3,8 @@
 import { createPool, sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import {
-  allowPreparedStatements,
   CommandBusError,
+  namePreparedStatements,
   redactSecrets,
   redactUrl,
 } from '@commandbus/commandbus-schema';
@@ -49,10 +49,12 @@ export async function openPool(url: string, options: OpenPoolOptions = {}): Prom
       maximumPoolSize: options.maximumPoolSize ?? 10,
       connectionTimeout: options.connectionTimeoutMs ?? 5_000,
       ...(options.discardSessionState ? {} : { resetConnection: async () => undefined }),
+      interceptors:
+        options.preparedStatements !== false && !options.discardSessionState
+          ? [namePreparedStatements]
+          : [],
     });
     await pool.oneFirst(sql.type(z.object({ ok: z.number() }))`SELECT 1 AS ok`);
-    if (options.preparedStatements !== false && !options.discardSessionState)
-      allowPreparedStatements(pool);
     return pool;
   } catch (error) {
     await pool?.end().catch(() => undefined);

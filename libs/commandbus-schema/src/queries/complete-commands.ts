@@ -63,7 +63,7 @@ export async function completeCommands(
     input.deliveries.map((d) => d.commandId),
     'uuid',
   );
-  const rows = await db.any(statement(db, 'commandbus_complete_commands', completedRow)`
+  const rows = await db.any(statement('commandbus_complete_commands', completedRow)`
     WITH delivered AS (
       SELECT * FROM unnest(
         ${commandIds},

@@ -7,7 +7,7 @@ import { createPool, sql, type CommonQueryMethods } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { useTestDatabase, waitFor } from '@commandbus/testing';
-import { allowPreparedStatements } from '../prepared-statements.ts';
+import { namePreparedStatements } from '../prepared-statements.ts';
 import { closeAll, lockWaiters, separateConnections } from '../test-support/fixtures.ts';
 import { v001Sql } from '../test-support/v001.ts';
 import { enqueueCommands, type EnqueueCommandInput } from './enqueue-commands.ts';
@@ -101,8 +101,8 @@ describe('enqueueCommands', () => {
     const pool = await createPool(db().url, {
       maximumPoolSize: 1,
       resetConnection: async () => undefined,
+      interceptors: [namePreparedStatements],
     });
-    allowPreparedStatements(pool);
     try {
       const domain = 'dups';
       await createQueue(pool, domain);

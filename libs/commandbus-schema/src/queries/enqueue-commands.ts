@@ -97,7 +97,7 @@ export async function enqueueCommands(
     commands.map((c) => c.commandId),
     'uuid',
   );
-  const row = await db.one(statement(db, 'commandbus_enqueue_commands', resultRow)`
+  const row = await db.one(statement('commandbus_enqueue_commands', resultRow)`
     WITH input AS MATERIALIZED (
       SELECT t.*
         FROM unnest(

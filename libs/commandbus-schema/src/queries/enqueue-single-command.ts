@@ -34,7 +34,7 @@ export async function enqueueSingleCommand(
   input: EnqueueCommandsInput,
   command: EnqueueCommandInput,
 ): Promise<EnqueuedCommand[]> {
-  const row = await db.one(statement(db, 'commandbus_enqueue_single_command', resultRow)`
+  const row = await db.one(statement('commandbus_enqueue_single_command', resultRow)`
     WITH sent AS MATERIALIZED (
       SELECT s.msg_id
         -- The overload with every argument given: the shorter ones are SQL

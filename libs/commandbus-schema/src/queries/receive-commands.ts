@@ -44,7 +44,7 @@ export async function receiveCommands(
     input.deliveries.map((d) => d.commandId),
     'uuid',
   );
-  const rows = await db.any(statement(db, 'commandbus_receive_commands', receivedWithKeySchema)`
+  const rows = await db.any(statement('commandbus_receive_commands', receivedWithKeySchema)`
     WITH delivered AS (
       SELECT * FROM unnest(
         ${commandIds},

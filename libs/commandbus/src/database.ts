@@ -29,7 +29,9 @@ export interface OpenPoolOptions {
    * Let the bus's send, receive and complete statements be named prepared
    * statements, parsed and planned once per connection. Default true (and
    * always off with `discardSessionState`). Turn it off behind PgBouncer in
-   * transaction mode older than 1.21, which cannot keep them.
+   * transaction mode older than 1.21, which cannot keep them. A slonik pool
+   * of your own gets them by adding `namePreparedStatements` to its
+   * interceptors (only if its connections keep their sessions).
    */
   readonly preparedStatements?: boolean;
   /** How long to wait for the first connection. Default 5 s. */

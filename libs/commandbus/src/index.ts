@@ -15,7 +15,12 @@ export {
   PermanentCommandError,
   TransientCommandError,
 } from './errors.ts';
-export { CommandBusError, InvalidInputError, redactUrl } from '@commandbus/commandbus-schema';
+export {
+  CommandBusError,
+  InvalidInputError,
+  namePreparedStatements,
+  redactUrl,
+} from '@commandbus/commandbus-schema';
 export { defaultLogger } from './logger.ts';
 export { DatabaseUnavailableError, openPool } from './database.ts';
 export type { OpenPoolOptions } from './database.ts';

@@ -10,6 +10,7 @@ import {
   type BenchServer,
 } from './database-server.ts';
 import { collectVersions, describeMachine } from './environment.ts';
+import { medianRun } from './median-run.ts';
 import { formatResults, formatTargets, writeJsonReport } from './report.ts';
 import type { Scenario, ScenarioResult } from './scenario.ts';
 import { effectiveCount } from './scenarios.ts';
@@ -20,6 +21,8 @@ export interface BenchOptions {
   readonly count: number;
   readonly databaseUrl: string | undefined;
   readonly jsonPath: string | undefined;
+  /** Runs of every scenario; the report keeps each one's median run. */
+  readonly repeat: number;
 }
 
 /** Runs the scenarios; resolves with how many failed (their rows are missing). */
@@ -51,35 +54,47 @@ export async function runBench(options: BenchOptions): Promise<number> {
       `PostgreSQL ${versions.postgres} (${server.embedded ? 'embedded' : 'DATABASE_URL'}), pgmq ${versions.pgmq ?? '?'}, ` +
         `node ${versions.node}, pg-boss ${versions['pg-boss']}, graphile-worker ${versions['graphile-worker']}; ` +
         `${options.scenarios.length} scenarios, --count ${options.count}` +
+        (options.repeat > 1 ? `, ${options.repeat} runs each (medians reported)` : '') +
         (options.scenarios.some((s) => s.fixedCount)
           ? ' (memory scenarios: their own fixed count)'
           : ''),
     );
-    const results: ScenarioResult[] = [];
+    const runs = new Map<string, ScenarioResult[]>();
     let failures = 0;
-    for (const [index, scenario] of options.scenarios.entries()) {
-      if (stopping) break;
-      const label = `[${String(index + 1).padStart(2)}/${options.scenarios.length}] ${scenario.name.padEnd(34)}`;
-      if (process.stdout.isTTY) process.stdout.write(`${label} …\r`);
-      currentDatabase = scenarioDatabaseName(scenario.name);
-      try {
-        const result = await runOne(server, scenario, currentDatabase, options.count);
-        results.push(result);
-        console.log(`${label} ${progressLine(result)}`);
-      } catch (error) {
+    // Round after round of every scenario, so that a slow spell of the
+    // machine is spread over all systems instead of falling on one.
+    for (let round = 1; round <= options.repeat && !stopping; round += 1) {
+      const roundLabel = options.repeat > 1 ? `run ${round}/${options.repeat} ` : '';
+      for (const [index, scenario] of options.scenarios.entries()) {
         if (stopping) break;
-        failures += 1;
-        console.log(`${label} FAILED: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        if (!stopping) await dropDatabase(server.adminUrl, currentDatabase);
-        currentDatabase = undefined;
+        const label = `${roundLabel}[${String(index + 1).padStart(2)}/${options.scenarios.length}] ${scenario.name.padEnd(34)}`;
+        if (process.stdout.isTTY) process.stdout.write(`${label} …\r`);
+        currentDatabase = scenarioDatabaseName(scenario.name);
+        try {
+          const result = await runOne(server, scenario, currentDatabase, options.count);
+          runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), result]);
+          console.log(`${label} ${progressLine(result)}`);
+        } catch (error) {
+          if (stopping) break;
+          failures += 1;
+          console.log(`${label} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+        } finally {
+          if (!stopping) await dropDatabase(server.adminUrl, currentDatabase);
+          currentDatabase = undefined;
+        }
       }
     }
+    const results = [...runs.values()].map(medianRun);
     // The interruption ends the process (exit 130); nothing more to print.
     if (interruption) await interruption;
     console.log(`\n${formatResults(results)}\n\n${formatTargets(results)}`);
     if (options.jsonPath) {
-      await writeJsonReport(options.jsonPath, { machine: describeMachine(), versions, results });
+      await writeJsonReport(options.jsonPath, {
+        machine: describeMachine(),
+        versions,
+        repeat: options.repeat,
+        results,
+      });
       console.log(`\nwrote ${options.jsonPath}`);
     }
     console.log(`total wall time ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);

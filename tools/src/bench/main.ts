@@ -1,4 +1,4 @@
-// `npm run bench -- [--count N] [--json PATH] [--only NAME…] [--memory]`:
+// `npm run bench -- [--count N] [--repeat N] [--json PATH] [--only NAME…] [--memory]`:
 // commandbus side by side with raw PGMQ, pg-boss and graphile-worker on one
 // PostgreSQL, each scenario in a fresh database and a process of its own
 // (docs/benchmarks.md). Prints a line per scenario, then the table.
@@ -20,6 +20,12 @@ const program = new Command('bench')
     parsePositiveInt,
     DEFAULT_COUNT,
   )
+  .option(
+    '--repeat <n>',
+    'runs of every scenario, round after round; the table and JSON keep each median run',
+    parsePositiveInt,
+    1,
+  )
   .option('--json <path>', 'also write the results as JSON (machine, versions, results[])')
   .option('--only <names...>', 'run only these scenarios (memory scenarios included when named)')
   .option('--memory', 'add the 100k memory scenarios to the run')
@@ -32,6 +38,7 @@ const program = new Command('bench')
 
 interface CliOptions {
   readonly count: number;
+  readonly repeat: number;
   readonly json?: string;
   readonly only?: string[];
   readonly memory?: boolean;
@@ -61,6 +68,7 @@ await runMain('bench', async () => {
   const failures = await runBench({
     scenarios: selectScenarios(options),
     count: options.count,
+    repeat: options.repeat,
     databaseUrl,
     jsonPath: options.json,
   });

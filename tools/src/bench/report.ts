@@ -9,6 +9,8 @@ import { DRAIN_PEER, LATENCY_TARGETS, pgmqCounterpart, RATIO_TARGETS } from './t
 export interface BenchReport {
   readonly machine: Machine;
   readonly versions: Versions;
+  /** Runs of every scenario; `results` has each one's median run. */
+  readonly repeat: number;
   readonly results: readonly ScenarioResult[];
 }
 

@@ -96,8 +96,9 @@ describe('enqueueCommands', () => {
   });
 
   it('sends nothing for a command that exists, not even a msg id, alone or among new ones', async () => {
-    // A pool that keeps its sessions, so the statement is a named prepared one
-    // and, after five runs, executes PostgreSQL's generic plan.
+    // A pool that keeps its sessions, so the statement is a named prepared one,
+    // which PostgreSQL may run with its generic plan after five executions:
+    // the gate must hold there too.
     const pool = await createPool(db().url, {
       maximumPoolSize: 1,
       resetConnection: async () => undefined,

@@ -96,15 +96,15 @@ describe('enqueueCommands', () => {
   });
 
   it('sends nothing for a command that exists, not even a msg id, alone or among new ones', async () => {
-    // A pool that keeps its sessions, so the statement is a named prepared one,
-    // which PostgreSQL may run with its generic plan after five executions:
-    // the gate must hold there too.
+    // One connection that keeps its session: the statements are named prepared
+    // ones, run with PostgreSQL's generic plan, and the gate must hold there too.
     const pool = await createPool(db().url, {
       maximumPoolSize: 1,
       resetConnection: async () => undefined,
       interceptors: [namePreparedStatements],
     });
     try {
+      await pool.query(sql.unsafe`SET plan_cache_mode = force_generic_plan`);
       const domain = 'dups';
       await createQueue(pool, domain);
       const first = command();

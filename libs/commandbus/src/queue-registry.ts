@@ -2,7 +2,7 @@
 // queue costs one round trip per process, not one per command.
 import type { CommonQueryMethods } from 'slonik';
 import { InvalidInputError } from '@commandbus/commandbus-schema';
-import { createQueue, listQueues } from '@commandbus/pgmq';
+import { createQueue, listQueues, queueCommitted } from '@commandbus/pgmq';
 
 export class QueueRegistry {
   readonly #pool: CommonQueryMethods;
@@ -13,9 +13,11 @@ export class QueueRegistry {
   }
 
   /**
-   * Creates the queue unless this process already did. With `connection` (a
-   * caller's open transaction, where slonik forbids touching the pool) the
-   * work joins that transaction and is not remembered: it may roll back.
+   * Creates the queue unless this process already knows it exists. With
+   * `connection` (a caller's open transaction, where slonik forbids touching
+   * the pool) the work joins that transaction and is remembered only once the
+   * queue is seen committed, since a queue the transaction creates may roll
+   * back with it.
    */
   ensureCreated(queue: string, connection?: CommonQueryMethods): Promise<void> {
     return this.#check(queue, connection, (db) => createQueue(db, { queue }));
@@ -45,7 +47,7 @@ export class QueueRegistry {
   ): Promise<void> {
     const known = this.#known.get(queue);
     if (known) return known;
-    if (connection) return check(connection);
+    if (connection) return this.#checkInTransaction(queue, connection, check);
     // A failed check is forgotten, so the next call asks the database again.
     const checked = check(this.#pool).catch((error: unknown) => {
       this.#known.delete(queue);
@@ -53,5 +55,22 @@ export class QueueRegistry {
     });
     this.#known.set(queue, checked);
     return checked;
+  }
+
+  /**
+   * Without this, every send in a caller's transaction would run the check
+   * again (pgmq.create is DDL, a round trip and catalog locks) for as long
+   * as nobody used the pool path or setup().
+   */
+  async #checkInTransaction(
+    queue: string,
+    connection: CommonQueryMethods,
+    check: (db: CommonQueryMethods) => Promise<void>,
+  ): Promise<void> {
+    if (await queueCommitted(connection, { queue })) {
+      this.#known.set(queue, Promise.resolve());
+      return;
+    }
+    await check(connection);
   }
 }

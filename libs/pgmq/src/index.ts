@@ -10,7 +10,7 @@ export { deleteMessage, deleteMessages } from './delete.ts';
 export type { DeleteMessageInput, DeleteMessagesInput } from './delete.ts';
 export { archive, archiveMessages } from './archive.ts';
 export type { ArchiveInput, ArchiveMessagesInput } from './archive.ts';
-export { createQueue, dropQueue, listQueues, purgeQueue } from './queue-admin.ts';
+export { createQueue, dropQueue, listQueues, purgeQueue, queueCommitted } from './queue-admin.ts';
 export type { QueueInput, QueueInfo } from './queue-admin.ts';
 export { metrics, metricsAll } from './metrics.ts';
 export type { MetricsInput, QueueMetrics } from './metrics.ts';

@@ -5,7 +5,7 @@ import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { archive } from './archive.ts';
-import { createQueue, dropQueue, listQueues, purgeQueue } from './queue-admin.ts';
+import { createQueue, dropQueue, listQueues, purgeQueue, queueCommitted } from './queue-admin.ts';
 import { read } from './read.ts';
 import { sendBatch } from './send.ts';
 
@@ -85,6 +85,57 @@ describe('queue lifecycle', () => {
       )`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `a_${queue}`])}`,
     );
     expect(archived).toBe(1);
+  });
+});
+
+// The producer remembers a queue for good only when this says true, so a
+// false "true" would outlive a rollback: every case where the caller's own
+// transaction created the queue must say false.
+describe('queueCommitted', () => {
+  it('is false for a queue nobody created', async () => {
+    expect(await queueCommitted(db().pool, { queue: newQueueName() })).toBe(false);
+  });
+
+  it('is true for a committed queue, also in a transaction that has written already', async () => {
+    const queue = newQueueName();
+    await createQueue(db().pool, { queue });
+    expect(await queueCommitted(db().pool, { queue })).toBe(true);
+    await db().pool.transaction(async (tx) => {
+      await createQueue(tx, { queue: newQueueName() });
+      expect(await queueCommitted(tx, { queue })).toBe(true);
+    });
+  });
+
+  it('is false in the transaction that creates the queue, until it commits', async () => {
+    const queue = newQueueName();
+    await db().pool.transaction(async (tx) => {
+      await createQueue(tx, { queue });
+      expect(await queueCommitted(tx, { queue })).toBe(false);
+    });
+    expect(await queueCommitted(db().pool, { queue })).toBe(true);
+  });
+
+  it('is false for a queue a savepoint of the transaction created, inside and after it', async () => {
+    const queue = newQueueName();
+    await db().pool.transaction(async (tx) => {
+      await createQueue(tx, { queue: newQueueName() });
+      await tx.transaction(async (savepoint) => {
+        await createQueue(savepoint, { queue });
+        expect(await queueCommitted(savepoint, { queue })).toBe(false);
+      });
+      expect(await queueCommitted(tx, { queue })).toBe(false);
+    });
+  });
+
+  it('is false again once the creating transaction rolled back', async () => {
+    const queue = newQueueName();
+    await expect(
+      db().pool.transaction(async (tx) => {
+        await createQueue(tx, { queue });
+        throw new Error('business write failed');
+      }),
+    ).rejects.toThrow('business write failed');
+    expect(await queueCommitted(db().pool, { queue })).toBe(false);
   });
 });
 

@@ -25,6 +25,7 @@ const queueRowSchema = z.object({
 });
 const droppedRow = z.object({ dropped: z.boolean() });
 const purgedRow = z.object({ purged: safeIntegerSchema });
+const committedRow = z.object({ committed: z.boolean() });
 
 /** Creates the queue and its archive; does nothing when it exists (safe to call at every start). */
 export async function createQueue(db: CommonQueryMethods, input: QueueInput): Promise<void> {
@@ -52,6 +53,25 @@ export async function listQueues(db: CommonQueryMethods): Promise<QueueInfo[]> {
       createdAt: parsed.created_at,
     };
   });
+}
+
+/**
+ * True when the queue exists and another, committed transaction created it,
+ * so it stays whatever the caller's own open transaction does next. False
+ * when it does not exist, or when the caller's transaction (or one of its
+ * savepoints) created it and might still roll it back.
+ *
+ * A pgmq.meta row we can see is either committed or our own. Our own rows
+ * carry our transaction id or a newer one (savepoints draw theirs after it),
+ * so `age(xmin) > 0` (older than our transaction, or than the next id when we
+ * have none) marks a committed one. A row committed by a transaction newer
+ * than ours counts as not committed: a harmless false negative.
+ */
+export async function queueCommitted(db: CommonQueryMethods, input: QueueInput): Promise<boolean> {
+  const queue = validateQueueName(input.queue);
+  const row = await db.one(sql.type(committedRow)`
+    SELECT EXISTS (SELECT 1 FROM pgmq.meta WHERE queue_name = ${queue} AND age(xmin) > 0) AS committed`);
+  return committedRow.parse(row).committed;
 }
 
 /** Deletes every message in the queue (not its archive); returns how many. */

@@ -181,8 +181,9 @@ export class Producer {
 
   /**
    * Creates the domain's command and reply queues. Call it once at start-up
-   * when commands are sent inside your own transactions: queues created here
-   * are remembered, so those sends do no DDL.
+   * when commands are sent inside your own transactions: without it, those
+   * sends create the queues inside your transactions (DDL, and a round trip
+   * each) until one of them has committed, and only then remember them.
    */
   async setup(): Promise<void> {
     await this.#queues.ensureCreated(commandQueueName(this.domain));

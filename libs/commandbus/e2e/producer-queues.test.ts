@@ -1,7 +1,12 @@
 // The producer's queues when every send runs inside the caller's transaction
 // and nobody called setup(): created there while they might still roll
 // back, remembered once committed, never remembered from a rollback.
-import { createPool, type DatabasePool, type Interceptor } from 'slonik';
+import {
+  createPool,
+  type DatabasePool,
+  type DatabaseTransactionConnection,
+  type Interceptor,
+} from 'slonik';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCommand, Producer } from '../src/index.ts';
@@ -48,40 +53,42 @@ describe('producer queues for sends in the caller’s transactions', () => {
     expect(await queueDepth(db(), 'txq_commit__commands')).toBe(4);
   });
 
-  it('does not remember a queue whose creating transaction rolled back', async () => {
+  /**
+   * Runs `work` in a transaction that then rolls back, and checks that the
+   * producer, sending outside any transaction afterwards, creates the queue
+   * again: had it remembered the rolled-back queue, that send would fail.
+   */
+  async function expectRollbackForgotten(
+    domain: string,
+    work: (producer: Producer, tx: DatabaseTransactionConnection) => Promise<void>,
+  ): Promise<void> {
     const { pool } = await recordingPool();
-    const producer = new Producer({ pool, domain: 'txq_rollback', logger: quietLogger });
+    const producer = new Producer({ pool, domain, logger: quietLogger });
     await expect(
       pool.transaction(async (tx) => {
-        await producer.send(ping, { data: { n: 1 } }, { connection: tx });
-        await producer.send(ping, { data: { n: 2 } }, { connection: tx });
+        await work(producer, tx);
         throw new Error('business write failed');
       }),
     ).rejects.toThrow('business write failed');
-    // Outside any transaction: the producer must create the queue again.
-    const sent = await producer.send(ping, { data: { n: 3 } });
-    expect(await commandState(db(), 'txq_rollback', sent.commandId)).toMatchObject({
-      status: 'PENDING',
+    const sent = await producer.send(ping, { data: { n: 0 } });
+    expect(await commandState(db(), domain, sent.commandId)).toMatchObject({ status: 'PENDING' });
+    expect(await queueDepth(db(), `${domain}__commands`)).toBe(1);
+  }
+
+  it('does not remember a queue whose creating transaction rolled back', async () => {
+    await expectRollbackForgotten('txq_rollback', async (producer, tx) => {
+      await producer.send(ping, { data: { n: 1 } }, { connection: tx });
+      await producer.send(ping, { data: { n: 2 } }, { connection: tx });
     });
-    expect(await queueDepth(db(), 'txq_rollback__commands')).toBe(1);
   });
 
   it('does not remember a queue a savepoint created when the transaction rolls back', async () => {
-    const { pool } = await recordingPool();
-    const producer = new Producer({ pool, domain: 'txq_savepoint', logger: quietLogger });
-    await expect(
-      pool.transaction(async (tx) => {
-        await tx.transaction((savepoint) =>
-          producer.send(ping, { data: { n: 1 } }, { connection: savepoint }),
-        );
-        // Back in the outer transaction, the queue is still only ours.
-        await producer.send(ping, { data: { n: 2 } }, { connection: tx });
-        throw new Error('business write failed');
-      }),
-    ).rejects.toThrow('business write failed');
-    const sent = await producer.send(ping, { data: { n: 3 } });
-    expect(await commandState(db(), 'txq_savepoint', sent.commandId)).toMatchObject({
-      status: 'PENDING',
+    await expectRollbackForgotten('txq_savepoint', async (producer, tx) => {
+      await tx.transaction((savepoint) =>
+        producer.send(ping, { data: { n: 1 } }, { connection: savepoint }),
+      );
+      // Back in the outer transaction, the queue is still only ours.
+      await producer.send(ping, { data: { n: 2 } }, { connection: tx });
     });
   });
 });

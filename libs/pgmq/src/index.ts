@@ -1,5 +1,6 @@
-// @commandbus/pgmq: a typed client for PGMQ's public SQL functions. Every call
-// takes a slonik connection first (a pool or a transaction) and an input object.
+// @commandbus/pgmq: a typed client for PGMQ's public SQL functions (and, for
+// queueCommitted, its documented pgmq.meta table). Every call takes a slonik
+// connection first (a pool or a transaction) and an input object.
 export { send, sendBatch } from './send.ts';
 export type { SendInput, SendBatchInput } from './send.ts';
 export { read, readWithPoll, pop } from './read.ts';

@@ -1,6 +1,8 @@
 // What a scenario is: a name, the system it measures, and a function that
 // runs it against a fresh database and returns what it measured.
-export const SYSTEMS = ['pgmq', 'commandbus', 'pg-boss', 'graphile-worker'] as const;
+// `floor` is not a product: it is the least SQL any command bus on V001 must
+// run (see fixtures/floor.ts), the ceiling the commandbus rows are held to.
+export const SYSTEMS = ['pgmq', 'commandbus', 'floor', 'pg-boss', 'graphile-worker'] as const;
 export type System = (typeof SYSTEMS)[number];
 
 export interface ScenarioContext {

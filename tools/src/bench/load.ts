@@ -1,7 +1,9 @@
 // Load shapes shared by the scenarios: N concurrent loops sharing one budget
-// of operations, and an open-loop sender at a steady rate.
+// of operations (on held connections or not), drain loops, and an open-loop
+// sender at a steady rate.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nowMs } from './measure.ts';
+import type { DatabasePool, DatabasePoolConnection } from 'slonik';
+import { nowMs, type WarmupGate } from './measure.ts';
 
 /**
  * A shared budget of `count` operations that concurrent loops draw indexes
@@ -37,6 +39,51 @@ export async function runConcurrently(
       await operation(index);
   };
   await Promise.all(Array.from({ length: loops }, loop));
+}
+
+/**
+ * Runs `loops` loops that together perform `count` operations, each loop
+ * on one pool connection held for its whole run, as a process of its own
+ * would: a checkout per call would time the pool, not the system.
+ */
+export async function runOnHeldConnections(
+  pool: DatabasePool,
+  count: number,
+  loops: number,
+  operation: (connection: DatabasePoolConnection, index: number) => Promise<unknown>,
+): Promise<void> {
+  const budget = new WorkBudget(count);
+  await Promise.all(
+    Array.from({ length: loops }, () =>
+      pool.connect(async (connection) => {
+        for (let index = budget.take(); index !== undefined; index = budget.take())
+          await operation(connection, index);
+      }),
+    ),
+  );
+}
+
+/**
+ * Drains a pre-loaded queue with `loops` loops on held connections, each
+ * repeating `step` (which returns how many items it handled) until a step
+ * finds nothing, and counting every item on `gate`. Only for queues nothing
+ * else writes to: an empty step then means the rest is leased by another
+ * loop, which will finish it.
+ */
+export async function drainOnHeldConnections(
+  pool: DatabasePool,
+  loops: number,
+  gate: WarmupGate,
+  step: (connection: DatabasePoolConnection) => Promise<number>,
+): Promise<void> {
+  await Promise.all(
+    Array.from({ length: loops }, () =>
+      pool.connect(async (connection) => {
+        for (let handled = await step(connection); handled > 0; handled = await step(connection))
+          gate.count(handled);
+      }),
+    ),
+  );
 }
 
 /** Splits `count` into calls of at most `size` items, run one after another. */

@@ -3,7 +3,7 @@
 import type { Producer } from '@commandbus/commandbus';
 import {
   BenchCommand,
-  expectCommands,
+  expectAllQueued,
   newProducer,
   openBusPool,
   prepareBusDatabase,
@@ -26,11 +26,7 @@ export async function run(
     const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
       sendInBatches(producer, first, n, batchSize),
     );
-    await expectCommands(pool, {
-      total: warmup + count,
-      status: 'pending',
-      queued: warmup + count,
-    });
+    await expectAllQueued(pool, warmup + count);
     return { count, seconds, peakRssMb };
   } finally {
     await pool.end();

@@ -5,6 +5,7 @@
 // no envelope check, no Node work between the two.
 import { expectCommands, openBusPool } from '../fixtures/commandbus.ts';
 import { finish, prepareFloorDatabase, receive } from '../fixtures/floor.ts';
+import { drainOnHeldConnections } from '../load.ts';
 import { warmupCount, WarmupGate } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
@@ -22,20 +23,11 @@ export async function run(
   try {
     const warmup = warmupCount(count);
     const gate = new WarmupGate(warmup);
-    await Promise.all(
-      Array.from({ length: CONNECTIONS }, () =>
-        pool.connect(async (connection) => {
-          // Nothing else writes to the queue: an empty read means the rest is
-          // leased by the other loop, which will finish it.
-          for (;;) {
-            const received = await receive(connection, readSize);
-            if (received.commandIds.length === 0) return;
-            await finish(connection, received);
-            gate.count(received.commandIds.length);
-          }
-        }),
-      ),
-    );
+    await drainOnHeldConnections(pool, CONNECTIONS, gate, async (connection) => {
+      const received = await receive(connection, readSize);
+      if (received.commandIds.length > 0) await finish(connection, received);
+      return received.commandIds.length;
+    });
     const timed = gate.stop();
     await expectCommands(pool, { total: warmup + count, status: 'completed', queued: 0 });
     return timed;

@@ -1,6 +1,6 @@
 // floor.send_batch: the V001 floor of commandbus.send_batch, 100 commands per
 // statement on one connection, exactly as pgmq.send_batch sends.
-import { expectCommands, openBusPool } from '../fixtures/commandbus.ts';
+import { expectAllQueued, openBusPool } from '../fixtures/commandbus.ts';
 import { prepareFloorDatabase, sendMany } from '../fixtures/floor.ts';
 import { inChunks } from '../load.ts';
 import { timeAfterWarmup } from '../measure.ts';
@@ -20,11 +20,7 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
         inChunks(n, BATCH_SIZE, (start, length) => sendMany(connection, first + start, length)),
       ),
     );
-    await expectCommands(pool, {
-      total: warmup + count,
-      status: 'pending',
-      queued: warmup + count,
-    });
+    await expectAllQueued(pool, warmup + count);
     return { count, seconds, peakRssMb };
   } finally {
     await pool.end();

@@ -8,6 +8,7 @@ import {
   PGMQ_QUEUE,
   preparePgmqDatabase,
 } from '../fixtures/pgmq.ts';
+import { drainOnHeldConnections } from '../load.ts';
 import { warmupCount, WarmupGate } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
@@ -24,27 +25,19 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
   try {
     const warmup = warmupCount(count);
     const gate = new WarmupGate(warmup);
-    await Promise.all(
-      Array.from({ length: CONNECTIONS }, () =>
-        pool.connect(async (connection) => {
-          // Nothing else writes to the queue, so an empty read means every
-          // remaining message is leased by another loop that will delete it.
-          for (;;) {
-            const messages = await read(connection, {
-              queue: PGMQ_QUEUE,
-              vt: LEASE_SECONDS,
-              qty: READ_SIZE,
-            });
-            if (messages.length === 0) return;
-            const ids = await deleteMessages(connection, {
-              queue: PGMQ_QUEUE,
-              msgIds: messages.map((m) => m.msgId),
-            });
-            gate.count(ids.length);
-          }
-        }),
-      ),
-    );
+    await drainOnHeldConnections(pool, CONNECTIONS, gate, async (connection) => {
+      const messages = await read(connection, {
+        queue: PGMQ_QUEUE,
+        vt: LEASE_SECONDS,
+        qty: READ_SIZE,
+      });
+      if (messages.length === 0) return 0;
+      const ids = await deleteMessages(connection, {
+        queue: PGMQ_QUEUE,
+        msgIds: messages.map((m) => m.msgId),
+      });
+      return ids.length;
+    });
     const timed = gate.stop();
     if (gate.seen !== warmup + count)
       throw new Error(`expected ${warmup + count} messages deleted, got ${gate.seen}`);

@@ -9,7 +9,7 @@ import {
   PGMQ_QUEUE,
   preparePgmqDatabase,
 } from '../fixtures/pgmq.ts';
-import { WorkBudget } from '../load.ts';
+import { runOnHeldConnections } from '../load.ts';
 import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
@@ -33,17 +33,8 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
 }
 
 /** Messages first..first+count-1, one pgmq.send each, over all connections. */
-async function sendEach(pool: DatabasePool, first: number, count: number): Promise<void> {
-  const budget = new WorkBudget(count);
-  // Each loop keeps its connection: a pool checkout per call would add
-  // slonik's connection reset to every send and measure the pool, not PGMQ.
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, () =>
-      pool.connect(async (connection) => {
-        for (let i = budget.take(); i !== undefined; i = budget.take()) {
-          await send(connection, { queue: PGMQ_QUEUE, message: benchMessage(first + i) });
-        }
-      }),
-    ),
+function sendEach(pool: DatabasePool, first: number, count: number): Promise<void> {
+  return runOnHeldConnections(pool, count, CONNECTIONS, (connection, i) =>
+    send(connection, { queue: PGMQ_QUEUE, message: benchMessage(first + i) }),
   );
 }

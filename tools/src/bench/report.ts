@@ -33,6 +33,11 @@ function fixed(value: number | null, digits: number): string {
   return value === null ? '' : value.toFixed(digits);
 }
 
+/** The rows held against DRAIN_PEER: commandbus's drains and their floors. */
+function isDrain(scenario: string): boolean {
+  return scenario.startsWith('commandbus.e2e.') || scenario.startsWith('floor.drain.');
+}
+
 export function formatResults(results: readonly ScenarioResult[]): string {
   const rows = results.map((r) => [
     r.scenario,
@@ -44,7 +49,7 @@ export function formatResults(results: readonly ScenarioResult[]): string {
     fixed(r.p99_ms, 1),
     r.peak_rss_mb.toFixed(0),
     times(ratio(results, r.scenario, pgmqCounterpart(r.scenario))),
-    r.scenario.startsWith('commandbus.e2e.') ? times(ratio(results, r.scenario, DRAIN_PEER)) : '',
+    isDrain(r.scenario) ? times(ratio(results, r.scenario, DRAIN_PEER)) : '',
   ]);
   return formatTable(
     [

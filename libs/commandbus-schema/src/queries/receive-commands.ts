@@ -10,11 +10,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { statement } from '../prepared-statements.ts';
-import {
-  receivedCommandRecordSchema,
-  receivedCommandSchema,
-  type ReceivedCommand,
-} from '../rows.ts';
+import { camelizeKeys, receivedCommandRecordSchema, type ReceivedCommand } from '../rows.ts';
 import { assertDeliveries, assertDomain } from '../validation.ts';
 
 export interface ReceiveCommandsInput {
@@ -96,8 +92,9 @@ export async function receiveCommands(
   `);
   return new Map(
     rows.map((row) => {
+      // One parse validates every column; the rest is renaming.
       const { delivered_command_id: commandId, ...received } = receivedWithKeySchema.parse(row);
-      return [commandId, receivedCommandSchema.parse(received)];
+      return [commandId, camelizeKeys(received)];
     }),
   );
 }

@@ -3,13 +3,12 @@
 import type { Producer } from '@commandbus/commandbus';
 import {
   BenchCommand,
-  expectAllQueued,
   newProducer,
   openBusPool,
   prepareBusDatabase,
+  timeSendsAndCheck,
 } from '../fixtures/commandbus.ts';
 import { inChunks } from '../load.ts';
-import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 export function prepare({ url }: ScenarioContext): Promise<void> {
@@ -23,11 +22,9 @@ export async function run(
   const pool = await openBusPool(url, 2);
   try {
     const producer = newProducer(pool);
-    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
+    return await timeSendsAndCheck(pool, count, (first, n) =>
       sendInBatches(producer, first, n, batchSize),
     );
-    await expectAllQueued(pool, warmup + count);
-    return { count, seconds, peakRssMb };
   } finally {
     await pool.end();
   }

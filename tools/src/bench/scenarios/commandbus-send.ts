@@ -4,13 +4,12 @@
 import type { DatabasePool } from 'slonik';
 import {
   BenchCommand,
-  expectAllQueued,
   newProducer,
   openBusPool,
   prepareBusDatabase,
+  timeSendsAndCheck,
 } from '../fixtures/commandbus.ts';
 import { WorkBudget } from '../load.ts';
-import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const PRODUCERS = 8;
@@ -23,11 +22,7 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
   // One connection per producer, as eight producer processes would have.
   const pool = await openBusPool(url, PRODUCERS);
   try {
-    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
-      sendEach(pool, first, n),
-    );
-    await expectAllQueued(pool, warmup + count);
-    return { count, seconds, peakRssMb };
+    return await timeSendsAndCheck(pool, count, (first, n) => sendEach(pool, first, n));
   } finally {
     await pool.end();
   }

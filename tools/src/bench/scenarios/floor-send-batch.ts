@@ -1,9 +1,8 @@
 // floor.send_batch: the V001 floor of commandbus.send_batch, 100 commands per
 // statement on one connection, exactly as pgmq.send_batch sends.
-import { expectAllQueued, openBusPool } from '../fixtures/commandbus.ts';
+import { openBusPool, timeSendsAndCheck } from '../fixtures/commandbus.ts';
 import { prepareFloorDatabase, sendMany } from '../fixtures/floor.ts';
 import { inChunks } from '../load.ts';
-import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const BATCH_SIZE = 100;
@@ -15,13 +14,11 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
 export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
   const pool = await openBusPool(url, 1);
   try {
-    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
+    return await timeSendsAndCheck(pool, count, (first, n) =>
       pool.connect((connection) =>
         inChunks(n, BATCH_SIZE, (start, length) => sendMany(connection, first + start, length)),
       ),
     );
-    await expectAllQueued(pool, warmup + count);
-    return { count, seconds, peakRssMb };
   } finally {
     await pool.end();
   }

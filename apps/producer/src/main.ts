@@ -2,6 +2,7 @@
 // the producer API. Without a schema of its own, it sends `data` as given.
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
+import { pino } from 'pino';
 import { z } from 'zod';
 import { defineCommand, openPool, Producer, type BatchItem } from '@commandbus/commandbus';
 import {
@@ -104,7 +105,13 @@ program
     }
     const pool = await openPool(requireDatabaseUrl(options.url));
     try {
-      const producer = new Producer({ pool, domain: options.domain });
+      // Library log lines (a duplicate ignored) go to stderr: stdout is the
+      // command's result, and with --json a script parses all of it.
+      const logger = pino(
+        { name: 'commandbus', level: process.env.LOG_LEVEL ?? 'info' },
+        pino.destination(2),
+      );
+      const producer = new Producer({ pool, domain: options.domain, logger });
       const results = await producer.sendBatch(items);
       if (options.json) console.log(JSON.stringify(results, null, 2));
       else {

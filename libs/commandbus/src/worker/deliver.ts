@@ -5,7 +5,6 @@ import type { DatabasePool } from 'slonik';
 import type { Logger } from 'pino';
 import {
   getCommand,
-  receiveCommand,
   receiveCommands,
   type CompletedCommand,
   type ReceivedCommand,
@@ -98,19 +97,31 @@ export function startDeliveries(
     guard(deps, message, slot, async () => {
       if (!envelope.ok) return rejectInvalidMessage(deps, message, envelope.reason);
       const commandId = envelope.value.command_id;
-      const row =
-        batch.get(commandId) === message
-          ? (await received).get(commandId)
-          : // The same command twice in one read: receive the second on its own.
-            await receiveCommand(deps.pool, {
-              domain: deps.domain,
-              commandId,
-              newStatus: 'IN_PROGRESS',
-              msgId: message.msgId,
-            });
+      if (batch.get(commandId) !== message) return deleteSecondCopy(deps, message, commandId);
+      const row = (await received).get(commandId);
       return deliverReceived(deps, message, envelope.value, row ?? null, slot);
     }),
   );
+}
+
+/**
+ * The same command twice in one read. Receiving the copy as well would run the
+ * handler twice at once and spend an attempt (past max_attempts, a healthy
+ * command would go to troubleshooting). The first copy's delivery settles the
+ * command whatever happens, and a lapsed lease brings that copy back, so the
+ * second is stale: deleted, like any message of a command being worked on.
+ */
+async function deleteSecondCopy(
+  deps: DeliverDeps,
+  message: PgmqMessage,
+  commandId: string,
+): Promise<DeliveryOutcome> {
+  await deleteMessage(deps.pool, { queue: deps.queue, msgId: message.msgId });
+  deps.logger.debug(
+    { commandId, msgId: message.msgId },
+    'second copy of a message in one read deleted',
+  );
+  return 'stale';
 }
 
 async function guard(

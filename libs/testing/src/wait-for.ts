@@ -7,14 +7,22 @@ export interface WaitForOptions {
   readonly description?: string;
 }
 
+type Falsy = false | 0 | 0n | '' | null | undefined;
+
+/**
+ * Calls `probe` until it returns a truthy value, and returns that value.
+ * Only truthiness counts: a probe that returns a count or a row that may be
+ * `0` or `null` is still waiting, so "wait until the count is 0" must be
+ * spelled as a comparison (`count === 0`).
+ */
 export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  probe: () => Promise<T> | T,
   { timeoutMs = 10_000, intervalMs = 20, description = 'condition' }: WaitForOptions = {},
-): Promise<T> {
+): Promise<Exclude<T, Falsy>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== false) return value;
+    if (value) return value as Exclude<T, Falsy>;
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
     await sleep(intervalMs);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { sql } from 'slonik';
+import { sql, type DatabasePool } from 'slonik';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { useTestDatabase, waitFor } from '@commandbus/testing';
 import { finishCommand } from '../procedures/finish-command.ts';
 import { receiveCommand } from '../procedures/receive-command.ts';
@@ -75,7 +76,7 @@ describe('row-level queries', () => {
     expect(await insertCommands(db().pool, [])).toEqual([]);
   });
 
-  it('insertCommands from concurrent senders of the same ids inserts each id once', async () => {
+  it('insertCommands from concurrent senders of the same ids inserts each id once: one row, reported new to one sender', async () => {
     const domain = 'ins_race';
     const ids = Array.from({ length: 20 }, () => randomUUID());
     const rows = ids.map((commandId) => ({
@@ -92,6 +93,17 @@ describe('row-level queries', () => {
     } finally {
       await closeAll(pools);
     }
+    // insertCommands writes rows only (no message, no audit): the rows are what to count.
+    const perId = await db().pool.any(sql.type(
+      z.object({ commandId: z.string(), rows: z.number() }),
+    )`
+      SELECT t.id::text AS "commandId",
+             (SELECT count(*)::int FROM commandbus.command AS c
+               WHERE c.domain = ${domain} AND c.command_id = t.id) AS rows
+        FROM unnest(${sql.array(ids, 'uuid')}) WITH ORDINALITY AS t(id, ord)
+       ORDER BY t.ord
+    `);
+    expect(perId).toEqual(ids.map((commandId) => ({ commandId, rows: 1 })));
   });
 
   it('insertBatch creates a PENDING batch with zero counters; getBatch and listBatches read it back', async () => {
@@ -258,29 +270,44 @@ describe('row-level queries', () => {
       sql.unsafe`UPDATE commandbus.command SET attempts = 3 WHERE command_id = ${commandId}::uuid`,
     );
 
-    // Two operators retry the same item at once, each the way the operator API does it.
-    const pools = await separateConnections(db().url, 2);
+    // Two operators retry the same item, each the way the operator API does it;
+    // the first holds its lock until the second is seen waiting for it.
+    const retry = (pool: DatabasePool, afterLock: () => Promise<void>) =>
+      pool.transaction(async (tx) => {
+        const row = await lockCommand(tx, { domain, commandId });
+        await afterLock();
+        if (row?.status !== 'IN_TROUBLESHOOTING_QUEUE') return false;
+        await transitionCommand(tx, {
+          domain,
+          commandId,
+          from: 'IN_TROUBLESHOOTING_QUEUE',
+          to: 'PENDING',
+          resetAttempts: true,
+        });
+        await insertAuditEvents(tx, [{ domain, commandId, eventType: 'OPERATOR_RETRY' }]);
+        await tsqRetry(tx, { domain, batchId: row.batchId });
+        return true;
+      });
+    const [first, second] = await separateConnections(db().url, 2);
+    if (!first || !second) throw new Error('no connections');
     try {
-      const retries = pools.map((pool) =>
-        pool.transaction(async (tx) => {
-          const row = await lockCommand(tx, { domain, commandId });
-          if (row?.status !== 'IN_TROUBLESHOOTING_QUEUE') return false;
-          await transitionCommand(tx, {
-            domain,
-            commandId,
-            from: 'IN_TROUBLESHOOTING_QUEUE',
-            to: 'PENDING',
-            resetAttempts: true,
-          });
-          await insertAuditEvents(tx, [{ domain, commandId, eventType: 'OPERATOR_RETRY' }]);
-          await tsqRetry(tx, { domain, batchId: row.batchId });
-          return true;
-        }),
-      );
-      const outcomes = await Promise.all(retries);
-      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const firstRetry = retry(first, async () => {
+        locked();
+        await released;
+      });
+      await Promise.race([isLocked, firstRetry]);
+      const secondRetry = retry(second, async () => undefined);
+      await waitFor(async () => (await lockWaiters(db().pool)) === 1, {
+        description: 'the second operator waiting for the lock',
+      });
+      release();
+      expect(await Promise.all([firstRetry, secondRetry])).toEqual([true, false]);
     } finally {
-      await closeAll(pools);
+      await closeAll([first, second]);
     }
     expect(await getCommand(db().pool, { domain, commandId })).toMatchObject({
       status: 'PENDING',
@@ -354,6 +381,9 @@ describe('row-level queries', () => {
       await listener.query('LISTEN commandbus_wakeup');
       await db().pool.transaction(async (tx) => {
         await notifyWorkers(tx, { channel: 'commandbus_wakeup' });
+        // A notification already committed reaches the listener before the
+        // answer to its next query: after this round trip, none may have come.
+        await listener.query('SELECT 1');
         expect(received).toEqual([]);
       });
       await waitFor(() => received.length > 0, { description: 'a notification' });

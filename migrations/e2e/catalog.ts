@@ -1,5 +1,5 @@
 // Snapshots of the `commandbus` schema from PostgreSQL's catalogs, in forms
-// that can be compared with schema-v001.md (names the contract leaves open,
+// that can be compared with docs/schema.md (names the contract leaves open,
 // like index names, are left out).
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 // The real V001 (libs/commandbus-schema/sql) applied by the migrator, and the
-// resulting catalog compared with the contract in schema-v001.md.
+// resulting catalog compared with the contract in docs/schema.md.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -13,7 +13,7 @@ import { historyRows } from './history.ts';
 
 const V001 = 'V001__commandbus_schema.sql';
 
-// schema-v001.md, transcribed: `column | type | null | default` as
+// docs/schema.md, transcribed: `column | type | null | default` as
 // information_schema spells them (INT = integer, TIMESTAMPTZ = timestamp with time zone).
 const TSTZ = 'timestamp with time zone';
 const expectedColumns = {

@@ -6,7 +6,7 @@ import { useTestDatabase } from '@commandbus/testing';
 import { AUDIT_EVENT_TYPES, BATCH_STATUSES, COMMAND_STATUSES } from './model.ts';
 import { v001Sql } from './test-support/v001.ts';
 
-// The column lists of schema-v001.md, as the spec writes them.
+// The column lists of docs/schema.md, as written there.
 const SPEC_COLUMNS = {
   batch: [
     ['domain', 'text', 'NO', null],
@@ -67,7 +67,7 @@ const columnRow = z.object({
 describe('V001 migration', () => {
   const db = useTestDatabase({ setupSql: [v001Sql] });
 
-  it('creates the four tables with exactly the columns of the spec, in order', async () => {
+  it('creates the four tables with exactly the columns of docs/schema.md, in order', async () => {
     for (const [table, expected] of Object.entries(SPEC_COLUMNS)) {
       const rows = await db().pool.any(sql.type(columnRow)`
         SELECT column_name, data_type, is_nullable, column_default
@@ -82,7 +82,7 @@ describe('V001 migration', () => {
     }
   });
 
-  it('creates the primary keys, the batch foreign key and every index of the spec', async () => {
+  it('creates the primary keys, the batch foreign key and every index of docs/schema.md', async () => {
     const indexes = await db().pool.any(sql.type(z.object({ indexdef: z.string() }))`
       SELECT indexdef FROM pg_indexes WHERE schemaname = 'commandbus' ORDER BY indexname
     `);

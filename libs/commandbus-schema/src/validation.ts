@@ -14,7 +14,7 @@ import {
 } from './model.ts';
 import { InvalidInputError, type InvalidInputCode } from './errors.ts';
 
-/** lifecycle.md "Names": lower-case, starts with a letter, at most 30 characters. */
+/** docs/lifecycle.md, "Names": lower-case, starts with a letter, at most 30 characters. */
 export const DOMAIN_PATTERN = /^[a-z][a-z0-9_]{0,29}$/;
 
 /** Canonical textual UUID (any version). PostgreSQL accepts looser spellings; we do not, so ids compare as strings. */

@@ -1,4 +1,4 @@
-// Each path of lifecycle.md's worker, end to end on a real database.
+// Each path of the worker in docs/lifecycle.md, end to end on a real database.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';

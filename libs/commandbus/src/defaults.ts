@@ -1,4 +1,4 @@
-// Every user-facing default in one place (lifecycle.md, "Defaults a user can override").
+// Every user-facing default in one place (docs/lifecycle.md, "Defaults").
 export const DEFAULTS = {
   /** Seconds a leased message stays invisible to other workers. */
   visibilityTimeoutSeconds: 30,

@@ -1,4 +1,4 @@
-// The JSON that travels through PGMQ (lifecycle.md "Envelopes"), validated
+// The JSON that travels through PGMQ (docs/lifecycle.md, "Envelopes"), validated
 // with zod on both sides so a malformed message is caught, never half-used.
 import { z } from 'zod';
 import { UUID_PATTERN, type ReceivedCommand } from '@commandbus/commandbus-schema';

@@ -1,4 +1,4 @@
-// Queue and channel names derived from a domain, per lifecycle.md "Names".
+// Queue and channel names derived from a domain (docs/lifecycle.md, "Names").
 export function commandQueueName(domain: string): string {
   return `${domain}__commands`;
 }

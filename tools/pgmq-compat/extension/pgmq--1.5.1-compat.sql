@@ -1,7 +1,7 @@
 -- commandbus's own PGMQ-compatible implementation (version 1.5.1-compat), for
 -- development and tests on PostgreSQL servers without the real PGMQ. Written
--- from the documented behaviour of PGMQ's public functions
--- (/work/shared/spec/pgmq-api.md); production uses the real extension.
+-- from the documented behaviour of PGMQ's public functions (what it covers
+-- and leaves out: docs/pgmq-compat.md); production uses the real extension.
 --
 -- Conventions:
 -- * A queue's tables live in a name chosen by the caller, so every statement

@@ -1,6 +1,7 @@
-// The operator API (lifecycle.md, "Operator"): act on the troubleshooting
-// queue (retry, cancel, complete, bulk retry) and inspect commands, batches and
-// queues. Each action is one transaction that locks the command row first.
+// The operator API (docs/lifecycle.md, "The troubleshooting queue"): act on
+// the troubleshooting queue (retry, cancel, complete, bulk retry) and inspect
+// commands, batches and queues. Each action is one transaction that locks the
+// command row first.
 import type { DatabasePool } from 'slonik';
 import type { Logger } from 'pino';
 import {

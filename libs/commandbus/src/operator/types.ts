@@ -1,4 +1,4 @@
-// The operator API's inputs and results (lifecycle.md, "Operator").
+// The operator API's inputs and results (docs/lifecycle.md, "The troubleshooting queue").
 import type {
   AuditRow,
   BatchRow,

@@ -1,5 +1,5 @@
-// How a delivery ends, each in the transaction it is given (lifecycle.md,
-// worker step 6). Every one first re-checks, under the command row's lock,
+// How a delivery ends, each in the transaction it is given (docs/lifecycle.md,
+// "How a delivery ends"). Every one first re-checks, under the command row's lock,
 // that this delivery is still the current attempt: a delivery whose lease
 // lapsed and that another worker took over must not finish the command.
 import type { CommonQueryMethods } from 'slonik';

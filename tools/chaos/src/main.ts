@@ -1,5 +1,5 @@
 // `npm run chaos -- [--commands N] [--seconds S] [--json PATH] [--only NAME…]`:
-// the reliability suite of issue 9. Real worker processes, a real PostgreSQL
+// the reliability suite. Real worker processes, a real PostgreSQL
 // that can be restarted; exit 1 when any scenario breaks a promise.
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

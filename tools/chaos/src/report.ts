@@ -1,4 +1,4 @@
-// The suite's report: JSON for machines (the shape issue 9 asks for, plus the
+// The suite's report: JSON for machines (per-scenario counts, plus the
 // violations found) and an aligned table for people.
 import { writeFile } from 'node:fs/promises';
 import { formatTable } from '@commandbus/cli';

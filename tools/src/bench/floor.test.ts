@@ -1,4 +1,4 @@
-// The floor scenarios are the evidence that some issue-8 targets cannot be
+// The floor scenarios are the evidence that some performance targets cannot be
 // met, so they must do all the writes the contracts require, no fewer: every
 // command row in its final state, its message sent (and, for drains,
 // deleted), and its audit trail.

@@ -1,5 +1,5 @@
 // The end of a run: the aligned results table with its ratio columns, the
-// issue-8 targets met or missed, and the JSON file.
+// performance targets met or missed, and the JSON file.
 import { writeFile } from 'node:fs/promises';
 import { formatTable } from '@commandbus/cli';
 import type { Machine, Versions } from './environment.ts';
@@ -90,7 +90,7 @@ export function formatTargets(results: readonly ScenarioResult[]): string {
       p50 === undefined ? '' : p50 <= target.p50AtMostMs ? 'yes' : 'NO',
     ]);
   }
-  return `${formatTable(['target (issue 8)', 'measured', 'ceiling', 'required', 'met'], rows)}
+  return `${formatTable(['target', 'measured', 'ceiling', 'required', 'met'], rows)}
 ceiling: the same ratio for the floor.* scenario, which runs only the writes the contracts require`;
 }
 

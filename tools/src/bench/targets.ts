@@ -1,4 +1,4 @@
-// The targets of issue 8, as data: which commandbus scenario is held against
+// The performance targets, as data: which commandbus scenario is held against
 // which peer, and how close it must come. One list feeds the table's ratio
 // columns and the pass/fail summary.
 export interface RatioTarget {

@@ -40,7 +40,8 @@ export type { WorkerOutcomeCounts } from './worker/worker.ts';
 export type { WorkerOptions } from './worker/worker-options.ts';
 export type { BatchCompletedEvent, DeliveryOutcome } from './worker/deliver.ts';
 export type { CommandHandler, HandlerContext, ReceivedCommand } from './worker/handler.ts';
-// Operator: the troubleshooting queue, batches and queries (lifecycle.md, "Operator").
+// Operator: the troubleshooting queue, batches and queries (docs/lifecycle.md,
+// "The troubleshooting queue").
 export { Operator } from './operator/operator.ts';
 export type { OperatorOptions } from './operator/operator.ts';
 export { PayloadNotRetryableError } from './operator/errors.ts';

@@ -1,6 +1,7 @@
-// One delivery of one message, from envelope check to outcome (lifecycle.md,
-// worker steps 2-7). Nothing in here throws to the worker loop: every failure
-// ends in an outcome, or is logged and left to PGMQ's redelivery.
+// One delivery of one message, from envelope check to outcome
+// (docs/lifecycle.md, "Receiving and running a command"). Nothing in here
+// throws to the worker loop: every failure ends in an outcome, or is logged
+// and left to PGMQ's redelivery.
 import type { DatabasePool } from 'slonik';
 import type { Logger } from 'pino';
 import {

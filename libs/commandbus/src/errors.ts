@@ -51,6 +51,16 @@ export class DuplicateCommandError extends CommandBusError {
   }
 }
 
+/** A batch id is used once per domain: a second createBatch with it writes nothing. */
+export class DuplicateBatchError extends CommandBusError {
+  readonly batchId: string;
+  constructor(domain: string, batchId: string, options?: ErrorOptions) {
+    super('DUPLICATE_BATCH', `domain ${domain}: batch_id already exists: ${batchId}`, options);
+    this.name = 'DuplicateBatchError';
+    this.batchId = batchId;
+  }
+}
+
 export class ConfigError extends CommandBusError {
   constructor(message: string) {
     super('INVALID_CONFIG', message);

@@ -1,13 +1,17 @@
 // The producer API: send one command, many, or a batch, each atomically and,
 // when given a connection, inside the caller's own transaction.
 import { randomUUID } from 'node:crypto';
-import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import {
+  UniqueIntegrityConstraintViolationError,
+  type CommonQueryMethods,
+  type DatabasePool,
+} from 'slonik';
 import { assertDomain, InvalidInputError, insertBatch } from '@commandbus/commandbus-schema';
 import type { Logger } from 'pino';
 import type { CommandData, CommandDefinition } from '../command-definition.ts';
 import { assertPositiveInteger } from '../command-definition.ts';
 import { DEFAULTS } from '../defaults.ts';
-import { DuplicateCommandError } from '../errors.ts';
+import { DuplicateBatchError, DuplicateCommandError } from '../errors.ts';
 import { defaultLogger } from '../logger.ts';
 import { commandQueueName, replyQueueName } from '../names.ts';
 import { QueueRegistry } from '../queue-registry.ts';
@@ -107,7 +111,8 @@ export class Producer {
   /**
    * Creates a batch and its commands in one transaction. Every command must be
    * new: a duplicate would leave the batch's total_count unreachable, so it is
-   * a DuplicateCommandError and nothing is written.
+   * a DuplicateCommandError and nothing is written. A batch id that exists is
+   * a DuplicateBatchError, and nothing is written either.
    */
   async createBatch(
     input: CreateBatchInput,
@@ -129,6 +134,14 @@ export class Producer {
         name: input.name ?? null,
         customData: input.customData ?? null,
         totalCount: prepared.length,
+      }).catch((error: unknown) => {
+        if (
+          error instanceof UniqueIntegrityConstraintViolationError &&
+          error.constraint === 'batch_pkey'
+        ) {
+          throw new DuplicateBatchError(this.domain, batchId, { cause: error });
+        }
+        throw error;
       });
       const enqueued = await enqueueCommands(tx, this.domain, batchId, prepared);
       const duplicates = enqueued.filter((r) => r.duplicate).map((r) => r.commandId);

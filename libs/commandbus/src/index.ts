@@ -9,6 +9,7 @@ export {
   CancelCommandError,
   CommandNotFoundError,
   ConfigError,
+  DuplicateBatchError,
   DuplicateCommandError,
   NotInTroubleshootingError,
   PayloadTooLargeError,

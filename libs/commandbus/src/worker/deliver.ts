@@ -424,12 +424,26 @@ async function rejectInvalidMessage(
   return 'invalid';
 }
 
+/**
+ * Called after the commit: the application's callback failing must not be
+ * taken for the handler failing (a completed command counted as a retry, a
+ * canceled one as abandoned). Its error is logged; nothing is undone.
+ */
 function announceBatch(deps: DeliverDeps, delivery: Delivery): void {
   if (!delivery.batchId) return;
-  deps.logger.info({ batchId: delivery.batchId }, 'batch completed');
-  deps.onBatchCompleted({
-    domain: delivery.domain,
-    batchId: delivery.batchId,
-    commandId: delivery.commandId,
-  });
+  const { batchId } = delivery;
+  deps.logger.info({ batchId }, 'batch completed');
+  const failed = (error: unknown) =>
+    deps.logger.error({ err: error, batchId }, 'batch-completed callback failed');
+  try {
+    const result: unknown = deps.onBatchCompleted({
+      domain: delivery.domain,
+      batchId,
+      commandId: delivery.commandId,
+    });
+    // An async callback's rejection is logged too, not left unhandled.
+    if (result instanceof Promise) void result.catch(failed);
+  } catch (error) {
+    failed(error);
+  }
 }

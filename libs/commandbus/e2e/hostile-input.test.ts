@@ -113,13 +113,17 @@ describe('hostile input', () => {
     await spyPool.end();
   });
 
-  /** Runs `work`, returns its error code, and proves it took no connection and wrote nothing. */
+  /**
+   * Runs `work`, returns its error code, and proves it took no connection of
+   * the spy pool and wrote nothing. Connections are counted after a round trip
+   * of our own, so a query that `work` set off without awaiting it is counted too.
+   */
   async function rejectedBeforeSql(work: () => unknown): Promise<string> {
     const before = await footprint(db().pool);
     const checkoutsBefore = checkouts;
     const code = await codeOf(work);
-    expect(checkouts - checkoutsBefore, 'connections taken').toBe(0);
     expect(await footprint(db().pool)).toEqual(before);
+    expect(checkouts - checkoutsBefore, 'connections taken').toBe(0);
     return code;
   }
 
@@ -130,6 +134,22 @@ describe('hostile input', () => {
     input: SendInput<T>,
     p = producer(),
   ) => p.send(definition, input);
+
+  /** The msg_ids of the queue's messages that carry this command_id. */
+  const messagesOf = (queue: string, commandId: string) =>
+    db().pool.anyFirst(
+      sql.type(z.object({ msg_id: z.number() }))`
+        SELECT msg_id::int AS msg_id FROM ${sql.identifier(['pgmq', `q_${queue}`])}
+         WHERE message->>'command_id' = ${commandId} ORDER BY msg_id`,
+    );
+
+  /** How many rows the command has (0 or 1, or the id was taken twice). */
+  const rowsOf = (domain: string, commandId: string) =>
+    db().pool.oneFirst(
+      sql.type(z.object({ n: z.number() }))`
+        SELECT count(*)::int AS n FROM commandbus.command
+         WHERE domain = ${domain} AND command_id = ${commandId}::uuid`,
+    );
 
   describe('names', () => {
     it.each(HOSTILE_NAMES)(
@@ -243,7 +263,13 @@ describe('hostile input', () => {
       const again = await p.send(note, { commandId, data: { text: 'x' } });
       expect(first).toMatchObject({ commandId, duplicate: false });
       expect(again).toMatchObject({ commandId, duplicate: true });
+      expect(await rowsOf(domain, commandId)).toBe(1);
+      expect(await messagesOf(`${domain}__commands`, commandId)).toEqual([first.msgId]);
       await workUntilCompleted(domain, commandId);
+      expect(await commandState(db(), domain, commandId)).toEqual({
+        status: 'COMPLETED',
+        attempts: 1,
+      });
     });
 
     it('a command_id of any 8-4-4-4-12 hex, as the producer accepts it, is worked, not INVALID_MESSAGE', async () => {
@@ -301,11 +327,8 @@ describe('hostile input', () => {
   });
 
   describe('options', () => {
-    const base: WorkerOptions = {
-      pool: {} as DatabasePool,
-      domain: 'hostile',
-      logger: quietLogger,
-    };
+    // The spy pool itself, so that "no connection taken" counts the pool the worker was given.
+    const base = (): WorkerOptions => ({ pool: spyPool, domain: 'hostile', logger: quietLogger });
     it.each<[string, Partial<WorkerOptions>]>([
       ['negative concurrency', { concurrency: -1 }],
       ['zero concurrency', { concurrency: 0 }],
@@ -317,7 +340,7 @@ describe('hostile input', () => {
       ['an empty backoff', { backoffSeconds: [] }],
       ['a negative backoff', { backoffSeconds: [10, -1] }],
     ])('a worker with %s is INVALID_CONFIG at construction', async (_, options) => {
-      expect(await rejectedBeforeSql(() => new Worker({ ...base, ...options }))).toBe(
+      expect(await rejectedBeforeSql(() => new Worker({ ...base(), ...options }))).toBe(
         'INVALID_CONFIG',
       );
     });
@@ -335,6 +358,7 @@ describe('hostile input', () => {
   describe('messages written straight into the queue', () => {
     const domain = 'hostile_queue';
     const queue = `${domain}__commands`;
+    const elsewhere = 'hostile_elsewhere';
     const logLines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
     const valid = (commandId: string) => ({
@@ -349,16 +373,31 @@ describe('hostile input', () => {
     });
     const { command_type: _dropped, ...withoutType } = valid(randomUUID());
 
-    /** Messages that name no command the bus knows. */
-    const ORPHANS: readonly [string, unknown][] = [
-      ['a JSON string', 'just a string'],
-      ['a JSON number', 42],
-      ['JSON null', null],
-      ['a JSON array', [1, 2, 3]],
-      ['a JSON boolean', true],
-      ['an empty object', {}],
-      ['an object without any field of an envelope', { hello: 'world' }],
-      ['a command_id that is not a UUID', { ...valid(randomUUID()), command_id: 'nope' }],
+    /** Real commands that an orphan names without making it live in this domain. */
+    interface Bystanders {
+      /** PENDING, but in another domain. */
+      readonly elsewhere: string;
+      /** Of this domain, but COMPLETED: terminal. */
+      readonly completed: string;
+    }
+    /** Messages that name no live command of this domain: archived and logged, nothing else. */
+    const ORPHANS: readonly [string, (known: Bystanders) => unknown][] = [
+      ['a JSON string', () => 'just a string'],
+      ['a JSON number', () => 42],
+      ['JSON null', () => null],
+      ['a JSON array', () => [1, 2, 3]],
+      ['a JSON boolean', () => true],
+      ['an empty object', () => ({})],
+      ['an object without any field of an envelope', () => ({ hello: 'world' })],
+      ['a command_id that is not a UUID', () => ({ ...valid(randomUUID()), command_id: 'nope' })],
+      [
+        "a broken envelope naming another domain's command",
+        (known) => ({ ...valid(known.elsewhere), data: 'x' }),
+      ],
+      [
+        'a broken envelope naming a completed command',
+        (known) => ({ ...valid(known.completed), data: 'x' }),
+      ],
     ];
     /** Messages that name a known, pending command: it must go to troubleshooting. */
     const FORGERIES: readonly [string, (commandId: string) => unknown][] = [
@@ -379,12 +418,32 @@ describe('hostile input', () => {
         (id) => ({ ...valid(id), command_type: blob.type }),
       ],
     ];
+    const busStateSchema = z.object({
+      commands: z.unknown(),
+      audit: z.number(),
+      payloads: z.number(),
+      batches: z.number(),
+      elsewhereMessages: z.number(),
+    });
+    type BusState = z.infer<typeof busStateSchema>;
+    /** Every command row in full, the other tables' sizes, and the other domain's queue. */
+    const busState = () =>
+      db().pool.one(sql.type(busStateSchema)`
+        SELECT (SELECT coalesce(jsonb_agg(to_jsonb(c) ORDER BY c.domain, c.command_id), '[]')
+                  FROM commandbus.command AS c) AS commands,
+               (SELECT count(*)::int FROM commandbus.audit) AS audit,
+               (SELECT count(*)::int FROM commandbus.payload_archive) AS payloads,
+               (SELECT count(*)::int FROM commandbus.batch) AS batches,
+               (SELECT count(*)::int FROM ${sql.identifier(['pgmq', `q_${elsewhere}__commands`])})
+                 AS "elsewhereMessages"`);
+
     const orphanMsgIds = new Map<string, number>();
     const forged = new Map<string, { commandId: string; msgId: number }>();
     let noHandlerId = '';
     let shoutedId = '';
     const handled: string[] = [];
-    let handledByForgeries: string[] = [];
+    let handledByHostileMessages: string[] = [];
+    let aroundOrphans: { before: BusState; after: BusState } | undefined;
 
     const pgmqSend = async (message: unknown) =>
       db().pool.oneFirst(
@@ -393,27 +452,8 @@ describe('hostile input', () => {
         )`SELECT pgmq.send(${queue}, ${JSON.stringify(message)}::jsonb)::int AS msg_id`,
       );
 
-    beforeAll(async () => {
-      const p = new Producer({ pool: db().pool, domain, logger: quietLogger });
-      await p.setup();
-      await db().pool.query(sql.unsafe`SELECT pgmq.create('payments__commands')`);
-      for (const [name, message] of ORPHANS) orphanMsgIds.set(name, await pgmqSend(message));
-      for (const [name, forge] of FORGERIES) {
-        // A real command whose own message is taken away, so only the forgery names it.
-        const sent = await p.send(note, { data: { text: name } });
-        if (sent.msgId !== null) await deleteMessage(db().pool, { queue, msgId: sent.msgId });
-        forged.set(name, {
-          commandId: sent.commandId,
-          msgId: await pgmqSend(forge(sent.commandId)),
-        });
-      }
-      noHandlerId = (await p.send(stray, { data: {} })).commandId;
-      // Written by another producer that spells ids in upper case: still a good message.
-      const shouted = await p.send(note, { data: { text: 'shouted' } });
-      if (shouted.msgId !== null) await deleteMessage(db().pool, { queue, msgId: shouted.msgId });
-      await pgmqSend(valid(shouted.commandId.toUpperCase()));
-      shoutedId = shouted.commandId;
-
+    /** Runs a worker of the domain until its queue is empty and `done` holds, then stops it. */
+    async function work(done: () => Promise<boolean> = async () => true) {
       const worker = new Worker({
         pool: db().pool,
         domain,
@@ -425,17 +465,64 @@ describe('hostile input', () => {
       worker.register(blob, ({ command }) => void handled.push(command.commandId));
       await worker.start();
       try {
-        await waitFor(async () => (await queueDepth(db(), queue)) === 0, {
+        await waitFor(async () => (await queueDepth(db(), queue)) === 0 && (await done()), {
           timeoutMs: 20_000,
           description: 'the queue to empty',
         });
-        handledByForgeries = handled.filter((id) => id !== shoutedId);
-        // Still working: a good command after all of that completes.
-        const after = await p.send(note, { data: { text: 'after the storm' } });
-        await waitForStatus(db(), domain, after.commandId, 'COMPLETED');
       } finally {
         await worker.stop();
       }
+    }
+
+    beforeAll(async () => {
+      const p = new Producer({ pool: db().pool, domain, logger: quietLogger });
+      await p.setup();
+      await db().pool.query(sql.unsafe`SELECT pgmq.create('payments__commands')`);
+      // Real commands whose own messages are taken away, so that only a forgery names each.
+      const targets = new Map<string, string>();
+      for (const [name] of FORGERIES) {
+        const sent = await p.send(note, { data: { text: name } });
+        if (sent.msgId !== null) await deleteMessage(db().pool, { queue, msgId: sent.msgId });
+        targets.set(name, sent.commandId);
+      }
+      const known: Bystanders = {
+        elsewhere: (
+          await new Producer({ pool: db().pool, domain: elsewhere, logger: quietLogger }).send(
+            note,
+            { data: { text: 'elsewhere' } },
+          )
+        ).commandId,
+        completed: (await p.send(note, { data: { text: 'completed' } })).commandId,
+      };
+      await work(
+        async () => (await commandState(db(), domain, known.completed))?.status === 'COMPLETED',
+      );
+
+      // The orphans alone, with the forgeries' targets pending beside them.
+      const before = await busState();
+      for (const [name, orphan] of ORPHANS) orphanMsgIds.set(name, await pgmqSend(orphan(known)));
+      handled.length = 0;
+      await work();
+      aroundOrphans = { before, after: await busState() };
+
+      for (const [name, forge] of FORGERIES) {
+        const commandId = targets.get(name) ?? '';
+        forged.set(name, { commandId, msgId: await pgmqSend(forge(commandId)) });
+      }
+      noHandlerId = (await p.send(stray, { data: {} })).commandId;
+      // Written by another producer that spells ids in upper case: still a good message.
+      const shouted = await p.send(note, { data: { text: 'shouted' } });
+      if (shouted.msgId !== null) await deleteMessage(db().pool, { queue, msgId: shouted.msgId });
+      await pgmqSend(valid(shouted.commandId.toUpperCase()));
+      shoutedId = shouted.commandId;
+      await work();
+      handledByHostileMessages = handled.filter((id) => id !== shoutedId);
+
+      // Still working: a good command after all of that completes.
+      const after = await p.send(note, { data: { text: 'after the storm' } });
+      await work(
+        async () => (await commandState(db(), domain, after.commandId))?.status === 'COMPLETED',
+      );
     });
 
     const archived = (msgId: number) =>
@@ -449,22 +536,30 @@ describe('hostile input', () => {
         .map((line) => JSON.parse(line) as { msg?: string; msgId?: number })
         .some((entry) => entry.msg === 'invalid message archived' && entry.msgId === msgId);
 
-    it.each(ORPHANS.map(([name]) => [name]))(
-      '%s is archived and logged, and touches no command',
-      async (name) => {
-        const msgId = orphanMsgIds.get(name) ?? -1;
-        expect(await archived(msgId)).toBe(1);
-        expect(logged(msgId)).toBe(true);
-      },
-    );
+    it.each(ORPHANS.map(([name]) => [name]))('%s is archived and logged', async (name) => {
+      const msgId = orphanMsgIds.get(name) ?? -1;
+      expect(await archived(msgId)).toBe(1);
+      expect(logged(msgId)).toBe(true);
+    });
 
-    it('no orphan created or changed a command', async () => {
-      const count = await db().pool.oneFirst(
-        sql.type(
-          z.object({ n: z.number() }),
-        )`SELECT count(*)::int AS n FROM commandbus.command WHERE domain = ${domain} AND status <> 'IN_TROUBLESHOOTING_QUEUE' AND status <> 'COMPLETED'`,
-      );
-      expect(count).toBe(0);
+    it('no orphan created or changed a command, an audit event, a payload copy or a batch', async () => {
+      expect(aroundOrphans?.after).toEqual(aroundOrphans?.before);
+      // What was compared holds the commands the orphans named, and pending ones beside them.
+      const commands = (aroundOrphans?.before.commands ?? []) as {
+        domain: string;
+        status: string;
+      }[];
+      expect(
+        commands
+          .filter((c) => c.domain === domain || c.domain === elsewhere)
+          .map((c) => `${c.domain} ${c.status}`)
+          .sort(),
+      ).toEqual([
+        `${elsewhere} PENDING`,
+        `${domain} COMPLETED`,
+        ...FORGERIES.map(() => `${domain} PENDING`),
+      ]);
+      expect(aroundOrphans?.before.elsewhereMessages).toBe(1);
     });
 
     it.each(FORGERIES.map(([name]) => [name]))(
@@ -485,8 +580,8 @@ describe('hostile input', () => {
       },
     );
 
-    it('no forged message ran a handler or wrote into another domain’s queue', async () => {
-      expect(handledByForgeries).toEqual([]);
+    it('no orphan or forged message ran a handler or wrote into another domain’s queue', async () => {
+      expect(handledByHostileMessages).toEqual([]);
       expect(await queueDepth(db(), 'payments__commands')).toBe(0);
     });
 
@@ -509,12 +604,48 @@ describe('hostile input', () => {
     });
   });
 
-  it('the producer still sends after every rejection above', async () => {
-    const sent = await new Producer({
-      pool: db().pool,
-      domain: 'hostile',
-      logger: quietLogger,
-    }).send(note, { data: { text: 'fine' } });
+  it('a producer that has rejected hostile input of every kind still sends on the same pool, as a row and a message', async () => {
+    const domain = 'hostile';
+    const p = producer();
+    const data = { text: 'x' };
+    const existing = (
+      await new Producer({ pool: db().pool, domain, logger: quietLogger }).send(note, { data })
+    ).commandId;
+    const reject = (code: string, work: () => unknown): [string, () => unknown] => [code, work];
+    const rejections = [
+      ...NOT_UUIDS.map(([, commandId]) =>
+        reject('INVALID_UUID', () => p.send(note, { commandId, data })),
+      ),
+      reject('INVALID_UUID', () =>
+        p.createBatch({ batchId: 'b-1', commands: [{ command: note, input: { data } }] }),
+      ),
+      reject('INVALID_QUEUE_NAME', () => p.send(note, { data, replyTo: "replies'x" })),
+      reject('INVALID_REPLY_QUEUE', () => p.send(note, { data, replyTo: 'payments__commands' })),
+      reject('PAYLOAD_TOO_LARGE', () =>
+        p.send(blob, { data: { x: 'y'.repeat(DEFAULTS.maxPayloadBytes) } }),
+      ),
+      reject('INVALID_ARGUMENT', () => p.createBatch({ commands: [] })),
+      // These get as far as SQL, more often than the pool has connections: a
+      // rejection that kept its connection (or its transaction) would starve the send.
+      ...Array.from({ length: 5 }, () => [
+        reject('UNKNOWN_QUEUE', () => p.send(note, { data, replyTo: 'nobody_made_this' })),
+        reject('DUPLICATE_COMMAND', () =>
+          p.createBatch({ commands: [{ command: note, input: { commandId: existing, data } }] }),
+        ),
+      ]).flat(),
+    ];
+    for (const [code, work] of rejections) expect(await codeOf(work)).toBe(code);
+
+    const checkoutsBefore = checkouts;
+    const sent = await p.send(note, { data: { text: 'fine' } });
     expect(sent.duplicate).toBe(false);
+    expect(checkouts, 'connections of the spy pool taken by the send').toBeGreaterThan(
+      checkoutsBefore,
+    );
+    expect(await getCommand(db().pool, { domain, commandId: sent.commandId })).toMatchObject({
+      status: 'PENDING',
+      msgId: sent.msgId,
+    });
+    expect(await messagesOf(`${domain}__commands`, sent.commandId)).toEqual([sent.msgId]);
   });
 });

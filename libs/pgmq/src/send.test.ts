@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { QueueNotFoundError } from './errors.ts';
 import { metrics } from './metrics.ts';
 import { createQueue } from './queue-admin.ts';
+import { databaseClock, queueRowVts } from './queue-table-fixture.ts';
 import { read } from './read.ts';
 import { send, sendBatch } from './send.ts';
 
@@ -20,11 +21,26 @@ async function newQueue(): Promise<string> {
 
 class Rollback extends Error {}
 
-async function serverNow(): Promise<Date> {
+// Where a test relies on a message staying invisible, the delay is this long,
+// so that no pause of a loaded machine can outlast it.
+const LONG_DELAY = 300;
+
+/** The database's clock plus `seconds`, as a Date. */
+async function databaseClockPlus(seconds: number): Promise<Date> {
   const iso = await db().pool.oneFirst(
-    sql.type(z.object({ now: z.string() }))`SELECT to_json(clock_timestamp()) #>> '{}' AS now`,
+    sql.type(z.object({ at: z.string() }))`
+      SELECT to_json(clock_timestamp() + make_interval(secs => ${seconds})) #>> '{}' AS at
+    `,
   );
   return new Date(iso);
+}
+
+/** Whether every message of the queue has exactly `vt` as its vt. */
+async function everyVtIs(queue: string, vt: Date): Promise<boolean> {
+  return db().pool.oneFirst(sql.type(z.object({ exact: z.boolean() }))`
+    SELECT count(*) > 0 AND bool_and(vt = ${vt.toISOString()}::timestamptz) AS exact
+    FROM ${sql.identifier(['pgmq', `q_${queue}`])}
+  `);
 }
 
 // Every test has its own queue, so they run concurrently: the delay tests
@@ -65,16 +81,30 @@ describe.concurrent('send', () => {
     ]);
   });
 
-  it('a delay in seconds keeps the message invisible until then', async () => {
+  it('a delay in seconds sets vt that long after the send, and no reader sees the message before', async () => {
+    const queue = await newQueue();
+    const from = await databaseClock(db().pool);
+    const msgId = await send(db().pool, { queue, message: { delayed: true }, delay: LONG_DELAY });
+    const to = await databaseClock(db().pool);
+
+    const [row] = await queueRowVts(db().pool, queue, { from, to });
+    expect(row).toMatchObject({ msgId, readCount: 0 });
+    expect(row!.vtAfterEnqueued).toBeGreaterThanOrEqual(LONG_DELAY);
+    expect(row!.vtAfterFrom).toBeGreaterThanOrEqual(LONG_DELAY);
+    expect(row!.vtAfterTo).toBeLessThanOrEqual(LONG_DELAY);
+    expect(await read(db().pool, { queue, vt: 30, qty: 1 })).toEqual([]);
+    expect((await metrics(db().pool, { queue })).queueVisibleLength).toBe(0);
+  });
+
+  it('a message delayed in seconds is read once the delay has passed', async () => {
     const queue = await newQueue();
     const msgId = await send(db().pool, { queue, message: { delayed: true }, delay: 1 });
-    expect(await read(db().pool, { queue, vt: 30, qty: 1 })).toEqual([]);
     const [message] = await waitFor(
       async () => {
         const got = await read(db().pool, { queue, vt: 5, qty: 1 });
         return got.length > 0 ? got : undefined;
       },
-      { description: 'the delayed message' },
+      { description: 'the delayed message', timeoutMs: 30_000 },
     );
     expect(message?.msgId).toBe(msgId);
     expect(message?.readCount).toBe(1);
@@ -84,19 +114,28 @@ describe.concurrent('send', () => {
     );
   });
 
-  it('a delay given as a timestamp keeps the message invisible until that moment', async () => {
+  it('a delay given as a timestamp becomes the vt, and no reader sees the message before', async () => {
     const queue = await newQueue();
-    const visibleAt = new Date((await serverNow()).getTime() + 1200);
-    const msgId = await send(db().pool, { queue, message: { at: 'timestamp' }, delay: visibleAt });
+    const visibleAt = await databaseClockPlus(LONG_DELAY);
+    await send(db().pool, { queue, message: { at: 'timestamp' }, delay: visibleAt });
+    expect(await everyVtIs(queue, visibleAt)).toBe(true);
     expect(await read(db().pool, { queue, vt: 30, qty: 1 })).toEqual([]);
+    expect((await metrics(db().pool, { queue })).queueVisibleLength).toBe(0);
+  });
+
+  it('a message delayed to a timestamp is read once that moment has passed', async () => {
+    const queue = await newQueue();
+    const visibleAt = await databaseClockPlus(1);
+    const msgId = await send(db().pool, { queue, message: { at: 'timestamp' }, delay: visibleAt });
     const [message] = await waitFor(
       async () => {
         const got = await read(db().pool, { queue, vt: 5, qty: 1 });
         return got.length > 0 ? got : undefined;
       },
-      { description: 'the message delayed to a timestamp' },
+      { description: 'the message delayed to a timestamp', timeoutMs: 30_000 },
     );
     expect(message?.msgId).toBe(msgId);
+    // The read happened at vt - 5 s on the server's clock: not before visibleAt.
     expect(message!.vt.getTime() - 5000).toBeGreaterThanOrEqual(visibleAt.getTime());
   });
 
@@ -153,18 +192,29 @@ describe.concurrent('send_batch', () => {
     ]);
   });
 
-  it('a delay applies to every message of the batch', async () => {
+  it('a delay in seconds applies to every message of the batch', async () => {
     const queue = await newQueue();
-    const ids = await sendBatch(db().pool, { queue, messages: [1, 2, 3], delay: 1 });
+    const from = await databaseClock(db().pool);
+    const ids = await sendBatch(db().pool, { queue, messages: [1, 2, 3], delay: LONG_DELAY });
+    const to = await databaseClock(db().pool);
+
+    const rows = await queueRowVts(db().pool, queue, { from, to });
+    expect(rows.map((row) => row.msgId)).toEqual(ids);
+    for (const row of rows) {
+      expect(row.vtAfterEnqueued).toBeGreaterThanOrEqual(LONG_DELAY);
+      expect(row.vtAfterFrom).toBeGreaterThanOrEqual(LONG_DELAY);
+      expect(row.vtAfterTo).toBeLessThanOrEqual(LONG_DELAY);
+    }
     expect(await read(db().pool, { queue, vt: 30, qty: 10 })).toEqual([]);
-    const got = await waitFor(
-      async () => {
-        const batch = await read(db().pool, { queue, vt: 30, qty: 10 });
-        return batch.length > 0 ? batch : undefined;
-      },
-      { description: 'the delayed batch' },
-    );
-    expect(got.map((m) => m.msgId)).toEqual(ids);
+  });
+
+  it('a delay given as a timestamp becomes the vt of every message of the batch', async () => {
+    const queue = await newQueue();
+    const visibleAt = await databaseClockPlus(LONG_DELAY);
+    await sendBatch(db().pool, { queue, messages: [1, 2, 3], delay: visibleAt });
+    expect(await everyVtIs(queue, visibleAt)).toBe(true);
+    expect((await metrics(db().pool, { queue })).queueLength).toBe(3);
+    expect(await read(db().pool, { queue, vt: 30, qty: 10 })).toEqual([]);
   });
 
   it('is all or nothing with the surrounding transaction', async () => {

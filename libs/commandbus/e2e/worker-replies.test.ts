@@ -120,6 +120,38 @@ describe('worker and operator replies', () => {
     expect(await auditTrail(db(), refused.commandId)).toEqual(['SENT', 'RECEIVED', 'CANCELED']);
   });
 
+  it('a reply queue dropped while the worker runs is created again: the commands that wanted it complete with one reply each', async () => {
+    const domain = 'wr_dropped_live';
+    const replyQueue = `${domain}__replies`;
+    const p = producer(domain);
+    const first = await p.send(greet, { data: { name: 'Eve' }, replyTo: true });
+    const worker = await startWorker(db(), { domain, visibilityTimeoutSeconds: 1 }, (w) =>
+      w
+        .register(greet, () => ({ greeting: 'hi' }))
+        .register(refuse, () => {
+          throw new CancelCommandError('not now');
+        }),
+    );
+    await waitForStatus(db(), domain, first.commandId, 'COMPLETED');
+    // The worker has used the queue, so it knows it; the producer too.
+    await dropQueue(db().pool, { queue: replyQueue });
+    const greeted = await p.send(greet, { data: { name: 'Fay' }, replyTo: true });
+    const refused = await p.send(refuse, { data: {}, replyTo: true });
+    expect(await queueExists(replyQueue)).toBe(false);
+
+    await waitForStatus(db(), domain, greeted.commandId, 'COMPLETED');
+    await waitForStatus(db(), domain, refused.commandId, 'CANCELED');
+    const sorted = (await replies(replyQueue)).sort((a, b) => a.outcome.localeCompare(b.outcome));
+    expect(sorted).toEqual([
+      expect.objectContaining({ command_id: refused.commandId, outcome: 'CANCELED' }),
+      expect.objectContaining({ command_id: greeted.commandId, outcome: 'SUCCESS' }),
+    ]);
+    expect((await auditTrail(db(), greeted.commandId)).at(-1)).toBe('COMPLETED');
+    expect((await auditTrail(db(), refused.commandId)).at(-1)).toBe('CANCELED');
+    expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
+    expect(worker.counts.troubleshooting).toBe(0);
+  });
+
   it('the operator creates a dropped reply queue again: complete replies SUCCESS, cancel replies CANCELED, once each', async () => {
     const domain = 'wr_operator';
     const inbox = 'wr_operator_inbox';
@@ -162,12 +194,12 @@ describe('worker and operator replies', () => {
       const domain = writes ? 'wr_twice_tx' : 'wr_twice';
       const sent = await producer(domain).send(greet, { data: { name: 'Cy' }, replyTo: true });
       const attempts: number[] = [];
-      // A one-second lease that is not extended: the message comes back while
+      // A two-second lease that is not extended: the message comes back while
       // the first delivery is still in its handler, and a second delivery
       // finishes the command before the first one returns.
       const worker = await startWorker(
         db(),
-        { domain, visibilityTimeoutSeconds: 1, extendLeases: false, concurrency: 2 },
+        { domain, visibilityTimeoutSeconds: 2, extendLeases: false, concurrency: 2 },
         (w) =>
           w.register(greet, async ({ attempt, db: tx }) => {
             attempts.push(attempt);

@@ -10,7 +10,13 @@ import {
   type CompletedCommand,
   type ReceivedCommand,
 } from '@commandbus/commandbus-schema';
-import { archive, deleteMessage, type PgmqMessage } from '@commandbus/pgmq';
+import {
+  archive,
+  createQueue,
+  deleteMessage,
+  QueueNotFoundError,
+  type PgmqMessage,
+} from '@commandbus/pgmq';
 import type { CommandData } from '../command-definition.ts';
 import {
   commandEnvelopeSchema,
@@ -134,6 +140,7 @@ async function guard(
   try {
     return await work();
   } catch (error) {
+    await recreateDroppedReplyQueue(deps, error);
     // The database went away mid-delivery, most likely. The lease runs out and
     // the message is delivered again, with attempts one higher.
     deps.logger.error(
@@ -291,9 +298,29 @@ async function runHandler(
       logger.info('delivery superseded by a newer attempt; its writes are rolled back');
       return 'stale';
     }
+    await recreateDroppedReplyQueue(deps, error);
     return handleFailure(deps, delivery, envelope, error, logger);
   } finally {
     lease.stop();
+  }
+}
+
+/**
+ * A reply queue dropped while the worker runs: the registry still believes in
+ * it, so without this every attempt fails the same way and commands that
+ * succeeded end in the troubleshooting queue. Created again here (idempotent),
+ * the next attempt replies. The failure itself still counts as an attempt.
+ */
+async function recreateDroppedReplyQueue(deps: DeliverDeps, error: unknown): Promise<void> {
+  if (!(error instanceof QueueNotFoundError) || error.queue === deps.queue) return;
+  deps.logger.warn({ queue: error.queue }, 'reply queue missing; creating it again');
+  try {
+    await createQueue(deps.pool, { queue: error.queue });
+  } catch (createError) {
+    deps.logger.error(
+      { err: createError, queue: error.queue },
+      'cannot create the reply queue again; the next attempt tries again',
+    );
   }
 }
 

@@ -323,6 +323,8 @@ describe('hostile input', () => {
       });
       const sent = await p.send(blob, { data: { x: 'y'.repeat(1_024 - 8) } });
       expect(sent.duplicate).toBe(false);
+      expect(await rowsOf('hostile_size', sent.commandId)).toBe(1);
+      expect(await messagesOf('hostile_size__commands', sent.commandId)).toEqual([sent.msgId]);
     });
   });
 

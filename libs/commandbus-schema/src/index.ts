@@ -63,14 +63,14 @@ export {
   auditRowSchema,
   batchRowSchema,
   commandRowSchema,
-  receivedCommandSchema,
+  receivedCommandRowSchema,
 } from './rows.ts';
 export type {
   ArchivedPayloadRow,
   AuditRow,
   BatchRow,
   CommandRow,
-  ReceivedCommand,
+  ReceivedCommandRow,
 } from './rows.ts';
 
 export { PROCEDURES, PROCEDURE_SCHEMA } from './procedures/registry.ts';

@@ -132,5 +132,5 @@ export const receivedCommandRecordSchema = z.object({
   updated_at: timestampColumn,
   batch_id: uuidColumn.nullable(),
 });
-export const receivedCommandSchema = receivedCommandRecordSchema.transform(camelizeKeys);
-export type ReceivedCommand = z.output<typeof receivedCommandSchema>;
+export const receivedCommandRowSchema = receivedCommandRecordSchema.transform(camelizeKeys);
+export type ReceivedCommandRow = z.output<typeof receivedCommandRowSchema>;

@@ -1,7 +1,7 @@
 // The JSON that travels through PGMQ (docs/lifecycle.md, "Envelopes"), validated
 // with zod on both sides so a malformed message is caught, never half-used.
 import { z } from 'zod';
-import { UUID_PATTERN, type ReceivedCommand } from '@commandbus/commandbus-schema';
+import { UUID_PATTERN, type ReceivedCommandRow } from '@commandbus/commandbus-schema';
 
 const queueNameSchema = z.string().min(1).max(47);
 
@@ -54,7 +54,7 @@ export const commandIdProbeSchema = z.object({ command_id: uuidSchema });
  */
 export function envelopeDisagreement(
   envelope: CommandEnvelope,
-  row: ReceivedCommand,
+  row: ReceivedCommandRow,
 ): string | null {
   const fields: readonly [string, string | null, string | null][] = [
     ['command_type', envelope.command_type, row.commandType],

@@ -3,8 +3,8 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import type { CommandStatus } from '../model.ts';
 import {
   receivedCommandRecordSchema,
-  receivedCommandSchema,
-  type ReceivedCommand,
+  receivedCommandRowSchema,
+  type ReceivedCommandRow,
 } from '../rows.ts';
 import {
   assertCommandStatus,
@@ -34,7 +34,7 @@ export interface ReceiveCommandInput {
 export async function receiveCommand(
   db: CommonQueryMethods,
   input: ReceiveCommandInput,
-): Promise<ReceivedCommand | null> {
+): Promise<ReceivedCommandRow | null> {
   assertDomain(input.domain);
   assertUuid('commandId', input.commandId);
   if (input.newStatus !== undefined) assertCommandStatus('newStatus', input.newStatus);
@@ -51,5 +51,5 @@ export async function receiveCommand(
   const row = await withProcedureErrors(() =>
     db.maybeOne(sql.type(receivedCommandRecordSchema)`SELECT * FROM ${call}`),
   );
-  return row === null ? null : receivedCommandSchema.parse(row);
+  return row === null ? null : receivedCommandRowSchema.parse(row);
 }

@@ -10,7 +10,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { statement } from '../prepared-statements.ts';
-import { camelizeKeys, receivedCommandRecordSchema, type ReceivedCommand } from '../rows.ts';
+import { camelizeKeys, receivedCommandRecordSchema, type ReceivedCommandRow } from '../rows.ts';
 import { assertDeliveries, assertDomain } from '../validation.ts';
 
 export interface ReceiveCommandsInput {
@@ -32,7 +32,7 @@ const receivedWithKeySchema = receivedCommandRecordSchema.extend({
 export async function receiveCommands(
   db: CommonQueryMethods,
   input: ReceiveCommandsInput,
-): Promise<Map<string, ReceivedCommand>> {
+): Promise<Map<string, ReceivedCommandRow>> {
   assertDomain(input.domain);
   assertDeliveries(input.domain, input.deliveries);
   if (input.deliveries.length === 0) return new Map();

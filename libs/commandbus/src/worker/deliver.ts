@@ -8,7 +8,7 @@ import {
   getCommand,
   receiveCommands,
   type CompletedCommand,
-  type ReceivedCommand,
+  type ReceivedCommandRow,
 } from '@commandbus/commandbus-schema';
 import {
   archive,
@@ -175,7 +175,7 @@ async function deliverReceived(
   deps: DeliverDeps,
   message: PgmqMessage,
   envelope: CommandEnvelope,
-  received: ReceivedCommand | null,
+  received: ReceivedCommandRow | null,
   slot: HandlerSlot,
 ): Promise<DeliveryOutcome> {
   const { pool, domain, queue } = deps;

@@ -40,6 +40,14 @@ export const bigintColumn = z
   .pipe(z.number().int());
 
 const uuidColumn = z.string();
+/**
+ * `reply_queue` is NOT NULL in V001, with '' for "no reply". That sentinel
+ * stays here: every row this lib hands out says null instead.
+ */
+const replyQueueColumn = z
+  .string()
+  .nullable()
+  .transform((queue) => (queue === '' ? null : queue));
 const jsonObjectColumn = z.record(z.string(), z.unknown());
 
 export const commandRecordSchema = z.object({
@@ -57,7 +65,7 @@ export const commandRecordSchema = z.object({
   last_error_msg: z.string().nullable(),
   created_at: timestampColumn,
   updated_at: timestampColumn,
-  reply_queue: z.string(),
+  reply_queue: replyQueueColumn,
   correlation_id: uuidColumn.nullable(),
   batch_id: uuidColumn.nullable(),
 });
@@ -124,7 +132,7 @@ export const receivedCommandRecordSchema = z.object({
   max_attempts: z.number().int(),
   msg_id: bigintColumn.nullable(),
   correlation_id: uuidColumn.nullable(),
-  reply_queue: z.string(),
+  reply_queue: replyQueueColumn,
   last_error_type: z.string().nullable(),
   last_error_code: z.string().nullable(),
   last_error_msg: z.string().nullable(),

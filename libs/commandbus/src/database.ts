@@ -60,7 +60,7 @@ export async function openPool(url: string, options: OpenPoolOptions = {}): Prom
     return pool;
   } catch (error) {
     await pool?.end().catch(() => undefined);
-    const reason = describeFailure(error);
+    const reason = connectFailureReason(error);
     throw new DatabaseUnavailableError(url, redactSecrets(reason, url), { cause: error });
   }
 }
@@ -70,7 +70,7 @@ export async function openPool(url: string, options: OpenPoolOptions = {}): Prom
  * connection options with zod, whose message is the issues as multi-line
  * JSON (its first line is "["): those are named option by option instead.
  */
-function describeFailure(error: unknown): string {
+function connectFailureReason(error: unknown): string {
   if (error instanceof z.ZodError) {
     return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
   }

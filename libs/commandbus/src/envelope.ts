@@ -58,7 +58,7 @@ export function envelopeDisagreement(
 ): string | null {
   const fields: readonly [string, string | null, string | null][] = [
     ['command_type', envelope.command_type, row.commandType],
-    ['reply_to', envelope.reply_to ?? '', row.replyQueue],
+    ['reply_to', envelope.reply_to, row.replyQueue],
     ['correlation_id', envelope.correlation_id, row.correlationId],
     ['batch_id', envelope.batch_id, row.batchId],
   ];

@@ -24,7 +24,7 @@ describe('receiveCommand (sp_receive_command)', () => {
       attempts: 1,
       maxAttempts: 5,
       msgId: 42,
-      replyQueue: '',
+      replyQueue: null,
       batchId: null,
     });
     expect(first?.createdAt).toBeInstanceOf(Date);

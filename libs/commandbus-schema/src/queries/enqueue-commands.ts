@@ -22,8 +22,8 @@ export interface EnqueueCommandInput {
   readonly commandId: string;
   readonly commandType: string;
   readonly maxAttempts: number;
-  /** '' when nobody wants a reply. */
-  readonly replyQueue: string;
+  /** null when nobody wants a reply (stored as '', as V001 has it). */
+  readonly replyQueue: string | null;
   readonly correlationId: string | null;
   /** The PGMQ message: the command envelope. */
   readonly message: Readonly<Record<string, unknown>>;
@@ -111,7 +111,7 @@ export async function enqueueCommands(
                  'int4',
                )},
                ${sql.array(
-                 commands.map((c) => c.replyQueue),
+                 commands.map((c) => c.replyQueue ?? ''),
                  'text',
                )},
                ${sql.array(

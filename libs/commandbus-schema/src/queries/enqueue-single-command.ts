@@ -49,7 +49,7 @@ export async function enqueueSingleCommand(
         max_attempts, reply_queue, correlation_id, batch_id)
       SELECT ${input.domain}, ${input.queue}, s.msg_id, ${command.commandId}::uuid,
              ${command.commandType}, 'PENDING', 0, ${command.maxAttempts}::int4,
-             ${command.replyQueue}, ${command.correlationId}::uuid, ${input.batchId}::uuid
+             ${command.replyQueue ?? ''}, ${command.correlationId}::uuid, ${input.batchId}::uuid
         FROM sent AS s
       ON CONFLICT (domain, command_id) DO NOTHING
       RETURNING msg_id

@@ -20,8 +20,8 @@ export interface InsertCommandInput {
   readonly commandId: string;
   readonly commandType: string;
   readonly maxAttempts: number;
-  /** '' (the column default) when nobody wants a reply. */
-  readonly replyQueue?: string;
+  /** null or omitted when nobody wants a reply (stored as '', the column default). */
+  readonly replyQueue?: string | null;
   readonly correlationId?: string | null;
   readonly batchId?: string | null;
   /** The PGMQ message of the command, when it has one already. */

@@ -23,14 +23,14 @@ export async function lockTroubleshootingItem(
   return row;
 }
 
-/** Where the command's reply goes: the queue its sender named (stored as '' for none). */
+/** Where the command's reply goes: the queue its sender named, or null for none. */
 export function replyTargetOf(row: CommandRow): ReplyTarget {
   return {
     domain: row.domain,
     commandId: row.commandId,
     commandType: row.commandType,
     correlationId: row.correlationId,
-    replyTo: row.replyQueue === '' ? null : row.replyQueue,
+    replyTo: row.replyQueue,
   };
 }
 

@@ -1,9 +1,8 @@
 // Turns what a caller asks to send into a validated envelope, before any SQL
 // runs: bad input is rejected whole and nothing is written.
 import { randomUUID } from 'node:crypto';
-import { assertDomain, assertUuid } from '@commandbus/commandbus-schema';
+import { assertUuid } from '@commandbus/commandbus-schema';
 import type { CommandData, CommandDefinition } from '../command-definition.ts';
-import { assertCommandType } from '../command-definition.ts';
 import type { CommandEnvelope } from '../envelope.ts';
 import { PayloadTooLargeError } from '../errors.ts';
 import { resolveReplyQueue } from './reply-queue.ts';
@@ -23,6 +22,7 @@ export interface PreparedCommand {
 }
 
 export interface PrepareContext {
+  /** Checked once, when the producer was constructed. */
   readonly domain: string;
   readonly maxAttempts: number;
   readonly maxPayloadBytes: number;
@@ -35,8 +35,6 @@ export function prepareCommand<TData extends CommandData>(
   input: SendInput<TData>,
   context: PrepareContext,
 ): PreparedCommand {
-  assertDomain(context.domain);
-  assertCommandType(definition.type);
   // Ids are stored as PostgreSQL uuid, which reads back in lower case; the
   // envelope and every result must spell them the same way, or an id sent
   // in upper case is reported a duplicate and its message looks stale.

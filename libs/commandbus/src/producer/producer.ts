@@ -1,5 +1,6 @@
 // The producer API: send one command, many, or a batch, each atomically and,
-// when given a connection, inside the caller's own transaction.
+// when given a connection, inside the caller's own transaction. The domain is
+// bound (and checked) once, at construction.
 import { randomUUID } from 'node:crypto';
 import {
   UniqueIntegrityConstraintViolationError,
@@ -9,13 +10,13 @@ import {
 import { assertDomain, InvalidInputError, insertBatch } from '@commandbus/commandbus-schema';
 import type { Logger } from 'pino';
 import type { CommandData, CommandDefinition } from '../command-definition.ts';
-import { assertPositiveInteger } from '../command-definition.ts';
+import { assertCommandType, assertPositiveInteger } from '../command-definition.ts';
 import { DEFAULTS } from '../defaults.ts';
 import { DuplicateBatchError, DuplicateCommandError } from '../errors.ts';
 import { defaultLogger } from '../logger.ts';
 import { commandQueueName, replyQueueName } from '../names.ts';
 import { QueueRegistry } from '../queue-registry.ts';
-import { enqueueCommands, type EnqueueResult } from './enqueue.ts';
+import { enqueuePrepared, type SendResult } from './enqueue-prepared.ts';
 import {
   canonicalUuid,
   prepareCommand,
@@ -53,10 +54,10 @@ export interface CreateBatchInput {
 
 export interface CreateBatchResult {
   readonly batchId: string;
-  readonly commands: readonly EnqueueResult[];
+  readonly commands: readonly SendResult[];
 }
 
-export type { EnqueueResult as SendResult };
+export type { SendResult };
 
 export class Producer {
   readonly domain: string;
@@ -83,29 +84,15 @@ export class Producer {
     command: CommandDefinition<TData, CommandData | void>,
     input: SendInput<TData>,
     options: SendOptions = {},
-  ): Promise<EnqueueResult> {
-    const [result] = await this.sendBatch([{ command, input } as BatchItem], options);
+  ): Promise<SendResult> {
+    const [result] = await this.#send([{ command, input } as BatchItem], options.connection);
     if (!result) throw new Error('unreachable: one command in, one result out');
     return result;
   }
 
-  /** Sends many commands with set-based SQL: one statement per step, not one per command. */
-  async sendBatch(
-    items: readonly BatchItem[],
-    options: SendOptions = {},
-  ): Promise<EnqueueResult[]> {
-    if (items.length === 0) return [];
-    const prepared = this.#prepareAll(items, null);
-    await this.#ensureQueues(prepared, options.connection);
-    // One statement, atomic by itself: no transaction of our own needed.
-    const results = await enqueueCommands(
-      options.connection ?? this.#pool,
-      this.domain,
-      null,
-      prepared,
-    );
-    this.#logSent(results);
-    return results;
+  /** Sends many commands with set-based SQL: one statement for all of them, not one per command. */
+  sendBatch(items: readonly BatchItem[], options: SendOptions = {}): Promise<SendResult[]> {
+    return this.#send(items, options.connection);
   }
 
   /**
@@ -143,13 +130,27 @@ export class Producer {
         }
         throw error;
       });
-      const enqueued = await enqueueCommands(tx, this.domain, batchId, prepared);
+      const enqueued = await enqueuePrepared(tx, this.domain, batchId, prepared);
       const duplicates = enqueued.filter((r) => r.duplicate).map((r) => r.commandId);
       if (duplicates.length > 0) throw new DuplicateCommandError(this.domain, duplicates);
       return enqueued;
     });
     this.#logger.info({ batchId, commands: results.length }, 'batch created');
     return { batchId, commands: results };
+  }
+
+  /** The one send path, for one command or many: validate all, then one statement. */
+  async #send(
+    items: readonly BatchItem[],
+    connection: CommonQueryMethods | undefined,
+  ): Promise<SendResult[]> {
+    if (items.length === 0) return [];
+    const prepared = this.#prepareAll(items, null);
+    await this.#ensureQueues(prepared, connection);
+    // One statement, atomic by itself: no transaction of our own needed.
+    const results = await enqueuePrepared(connection ?? this.#pool, this.domain, null, prepared);
+    this.#logSent(results);
+    return results;
   }
 
   #prepareAll(items: readonly BatchItem[], batchId: string | null): PreparedCommand[] {
@@ -160,6 +161,11 @@ export class Producer {
       batchId,
       now: new Date(),
     };
+    // A definition from defineCommand has a valid type already; one built by
+    // hand is checked here, once per definition rather than once per command.
+    for (const definition of new Set(items.map((item) => item.command))) {
+      assertCommandType(definition.type);
+    }
     const prepared = items.map(({ command, input }) => prepareCommand(command, input, context));
     const seen = new Set<string>();
     for (const { envelope } of prepared) {
@@ -203,7 +209,7 @@ export class Producer {
     await this.#queues.ensureCreated(replyQueueName(this.domain));
   }
 
-  #logSent(results: readonly EnqueueResult[]): void {
+  #logSent(results: readonly SendResult[]): void {
     for (const result of results) {
       if (result.duplicate)
         this.#logger.info({ commandId: result.commandId }, 'duplicate command ignored');

@@ -374,7 +374,7 @@ async function handleFailure(
     if (batchCompleted) announceBatch(deps, delivery);
     return 'canceled';
   }
-  const failure = describeFailure(error);
+  const failure = failureOf(error);
   if (failure.type === 'PERMANENT' || delivery.attempt >= delivery.maxAttempts) {
     return troubleshoot(deps, delivery, envelope, logger, failure);
   }
@@ -390,7 +390,8 @@ function currentBackoff(deps: DeliverDeps, delivery: Delivery): readonly number[
   return deps.handlers.get(delivery.commandType)?.definition.backoffSeconds ?? deps.backoffSeconds;
 }
 
-export function describeFailure(error: unknown): CommandFailure {
+/** How a handler's error is recorded: its type (TRANSIENT unless it says PERMANENT), code and message. */
+export function failureOf(error: unknown): CommandFailure {
   if (error instanceof PermanentCommandError) {
     return { type: 'PERMANENT', code: error.code, message: error.message };
   }

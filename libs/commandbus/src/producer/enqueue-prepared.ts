@@ -1,24 +1,25 @@
-// Every send comes down to this: one statement that enqueues the new
+// Every send comes down to this: one statement that enqueues the prepared
 // commands and reports the ones that already existed as duplicates.
 import type { CommonQueryMethods } from 'slonik';
-import { enqueueCommands as enqueueStatement } from '@commandbus/commandbus-schema';
+import { enqueueCommands } from '@commandbus/commandbus-schema';
 import { commandQueueName, notifyChannel } from '../names.ts';
 import type { PreparedCommand } from './prepare-command.ts';
 
-export interface EnqueueResult {
+/** What `send`, `sendBatch` and `createBatch` report for each command. */
+export interface SendResult {
   readonly commandId: string;
   /** PGMQ msg id, or null when the command was a duplicate and nothing was enqueued. */
   readonly msgId: number | null;
   readonly duplicate: boolean;
 }
 
-export async function enqueueCommands(
+export async function enqueuePrepared(
   db: CommonQueryMethods,
   domain: string,
   batchId: string | null,
   commands: readonly PreparedCommand[],
-): Promise<EnqueueResult[]> {
-  const enqueued = await enqueueStatement(db, {
+): Promise<SendResult[]> {
+  const enqueued = await enqueueCommands(db, {
     domain,
     queue: commandQueueName(domain),
     batchId,
@@ -27,7 +28,7 @@ export async function enqueueCommands(
       commandId: envelope.command_id,
       commandType: envelope.command_type,
       maxAttempts,
-      replyQueue: envelope.reply_to ?? '',
+      replyQueue: envelope.reply_to,
       correlationId: envelope.correlation_id,
       message: envelope,
     })),

@@ -1,16 +1,11 @@
-// The root of every error the command bus throws on purpose, and the error for
-// input rejected before any SQL runs. Other libs extend CommandBusError.
+// This lib's errors: the codes its input validation uses, and the error a
+// stored procedure raises on purpose. The root (CommandBusError) and the error
+// for input refused before SQL (InvalidInputError) come from @commandbus/errors
+// and are re-exported, so callers keep importing them from here.
+import { CommandBusError } from '@commandbus/errors';
 
-/** Every command bus error: `instanceof`-able, with a stable machine-readable `code`. */
-export class CommandBusError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CommandBusError';
-    this.code = code;
-  }
-}
+export { CommandBusError, InvalidInputError } from '@commandbus/errors';
+export type { InvalidInputDetails } from '@commandbus/errors';
 
 /** The codes this lib's validation uses; callers may use codes of their own. */
 export const INVALID_INPUT_CODES = [
@@ -22,36 +17,6 @@ export const INVALID_INPUT_CODES = [
   'INVALID_ARGUMENT',
 ] as const;
 export type InvalidInputCode = (typeof INVALID_INPUT_CODES)[number];
-
-export interface InvalidInputDetails extends ErrorOptions {
-  /** The input field at fault (`domain`, `commandId`, `rows[3].batchId`). */
-  readonly field?: string;
-  /** The rule it broke, as written in the message. */
-  readonly rule?: string;
-  /** The offending value. */
-  readonly value?: unknown;
-}
-
-/** Input rejected before any SQL ran: nothing was written. */
-export class InvalidInputError extends CommandBusError {
-  readonly field: string | undefined;
-  readonly rule: string | undefined;
-  readonly value: unknown;
-
-  // `string & {}` keeps editor completion for the known codes while letting
-  // other libs use codes of their own (INVALID_REPLY_QUEUE, ...).
-  constructor(
-    code: InvalidInputCode | (string & {}),
-    message: string,
-    details: InvalidInputDetails = {},
-  ) {
-    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'InvalidInputError';
-    this.field = details.field;
-    this.rule = details.rule;
-    this.value = details.value;
-  }
-}
 
 export const STORED_PROCEDURE_ERROR_CODES = [
   'PROCEDURE_ARGUMENT_REJECTED',

@@ -152,4 +152,4 @@ export type {
   TroubleshootingFilterInput,
   TroubleshootingItemRow,
 } from './queries/operator-queries.ts';
-export { redactSecrets, redactUrl } from './redact.ts';
+export { redactSecrets, redactUrl } from '@commandbus/errors';

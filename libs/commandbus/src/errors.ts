@@ -1,6 +1,6 @@
 // Errors of the command bus API. Handlers throw the first three to say how a
 // command ended; the rest are what the API throws at its callers.
-import { CommandBusError } from '@commandbus/commandbus-schema';
+import { CommandBusError } from '@commandbus/errors';
 
 /** Try again later (also what any unknown exception from a handler means). */
 export class TransientCommandError extends CommandBusError {

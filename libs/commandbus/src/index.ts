@@ -16,12 +16,14 @@ export {
   PermanentCommandError,
   TransientCommandError,
 } from './errors.ts';
+export { CommandBusError, InvalidInputError, redactUrl } from '@commandbus/errors';
+export { namePreparedStatements, StoredProcedureError } from '@commandbus/commandbus-schema';
 export {
-  CommandBusError,
-  InvalidInputError,
-  namePreparedStatements,
-  redactUrl,
-} from '@commandbus/commandbus-schema';
+  InvalidArgumentError,
+  InvalidQueueNameError,
+  PgmqError,
+  QueueNotFoundError,
+} from '@commandbus/pgmq';
 export { defaultLogger } from './logger.ts';
 export { DatabaseUnavailableError, openPool } from './database.ts';
 export type { OpenPoolOptions } from './database.ts';

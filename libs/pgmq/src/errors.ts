@@ -1,5 +1,6 @@
 // The errors this client throws on purpose. Each has a stable `code`, so
 // callers branch on codes (or `instanceof`), never on message text.
+import { CommandBusError } from '@commandbus/errors';
 
 export const PGMQ_ERROR_CODES = [
   'INVALID_QUEUE_NAME',
@@ -8,14 +9,13 @@ export const PGMQ_ERROR_CODES = [
 ] as const;
 export type PgmqErrorCode = (typeof PGMQ_ERROR_CODES)[number];
 
-/** Root of every error thrown by `@commandbus/pgmq`. */
-export class PgmqError extends Error {
-  readonly code: PgmqErrorCode;
+/** Root of every error thrown by `@commandbus/pgmq`; a CommandBusError like every other. */
+export class PgmqError extends CommandBusError {
+  declare readonly code: PgmqErrorCode;
 
   constructor(code: PgmqErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'PgmqError';
-    this.code = code;
   }
 }
 

@@ -1,6 +1,6 @@
 // Errors only the operator throws; the shared ones (CommandNotFoundError,
 // NotInTroubleshootingError, BatchNotFoundError) live in ../errors.ts.
-import { CommandBusError } from '@commandbus/commandbus-schema';
+import { CommandBusError } from '@commandbus/errors';
 
 /**
  * A troubleshooting item whose archived payload cannot be sent again: none

@@ -1,0 +1,91 @@
+// What a public method throws can be caught with classes from the same import
+// as the method: the PGMQ client's errors reach callers of Producer and
+// Operator, so @commandbus/commandbus exports them, all under CommandBusError.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'slonik';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { dropQueue } from '@commandbus/pgmq';
+import {
+  CommandBusError,
+  commandQueueName,
+  defineCommand,
+  InvalidQueueNameError,
+  Operator,
+  PermanentCommandError,
+  PgmqError,
+  Producer,
+  QueueNotFoundError,
+} from '../src/index.ts';
+import {
+  auditTrail,
+  quietLogger,
+  startWorker,
+  useBusDatabase,
+  waitForStatus,
+} from './bus-fixture.ts';
+
+const charge = defineCommand({ type: 'test.Charge', data: z.object({ amount: z.number() }) });
+
+async function rejection(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to be rejected');
+}
+
+describe('errors of public methods, caught with classes from the public entry', () => {
+  const db = useBusDatabase();
+  const producer = (domain: string) =>
+    new Producer({ pool: db().pool, domain, logger: quietLogger });
+
+  async function commandCount(domain: string): Promise<number> {
+    return db().pool.oneFirst(
+      sql.type(
+        z.object({ n: z.number() }),
+      )`SELECT count(*)::int AS n FROM commandbus.command WHERE domain = ${domain}`,
+    );
+  }
+
+  it('Producer.send with a reply queue name PGMQ refuses is InvalidQueueNameError, and writes nothing', async () => {
+    const domain = 'errors_reply_name';
+    const error = await rejection(() =>
+      producer(domain).send(charge, { data: { amount: 1 }, replyTo: 'replies$x' }),
+    );
+    expect(error).toBeInstanceOf(InvalidQueueNameError);
+    expect(error).toBeInstanceOf(PgmqError);
+    expect(error).toBeInstanceOf(CommandBusError);
+    expect(error).toMatchObject({ code: 'INVALID_QUEUE_NAME', queue: 'replies$x' });
+    expect(await commandCount(domain)).toBe(0);
+  });
+
+  it('Operator.retry after the command queue was dropped is QueueNotFoundError, and the item stays in troubleshooting', async () => {
+    const domain = 'errors_dropped';
+    const commandId = randomUUID();
+    await producer(domain).send(charge, { data: { amount: 1 }, commandId });
+    const worker = await startWorker(db(), { domain }, (w) =>
+      w.register(charge, () => {
+        throw new PermanentCommandError('CARD_DECLINED', 'the card was declined');
+      }),
+    );
+    await waitForStatus(db(), domain, commandId, 'IN_TROUBLESHOOTING_QUEUE');
+    await worker.stop();
+    const before = await auditTrail(db(), commandId);
+    expect(await dropQueue(db().pool, { queue: commandQueueName(domain) })).toBe(true);
+
+    const operator = new Operator({ pool: db().pool, logger: quietLogger, actor: 'alice' });
+    const error = await rejection(() => operator.retry(domain, commandId));
+    expect(error).toBeInstanceOf(QueueNotFoundError);
+    expect(error).toBeInstanceOf(CommandBusError);
+    expect(error).toMatchObject({ code: 'QUEUE_NOT_FOUND', queue: commandQueueName(domain) });
+    const row = await db().pool.one(
+      sql.type(
+        z.object({ status: z.string(), attempts: z.number() }),
+      )`SELECT status, attempts FROM commandbus.command WHERE domain = ${domain} AND command_id = ${commandId}`,
+    );
+    expect(row.status).toBe('IN_TROUBLESHOOTING_QUEUE');
+    expect(await auditTrail(db(), commandId)).toEqual(before);
+  });
+});

@@ -1,27 +1,19 @@
 // `npm run migrate -- migrate | validate | info`: the Flyway-compatible
 // migrator for people (tables) and scripts (--json, exit codes 0 / 1 / 2).
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { z } from 'zod';
-import { MigrationError } from './errors.ts';
-import { formatTable } from './format-table.ts';
+import {
+  describeFailure,
+  EXIT,
+  formatTable,
+  printWarningsOnOneLine,
+  UsageError,
+} from '@commandbus/cli';
 import { info } from './info.ts';
 import { migrate } from './migrate.ts';
-import { redactSecrets } from '@commandbus/commandbus-schema';
 import { validate, type MigrationStatus } from './validate.ts';
 import type { MigratorOptions } from './defaults.ts';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-/** Wrong invocation (exit 2), as opposed to a failed migration (exit 1). */
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 const cliOptions = z.object({
   url: z.string().min(1, '--url must not be empty').optional(),
@@ -111,18 +103,16 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
+    return EXIT.ok;
   } catch (error) {
-    // commander has already printed its own message (or the help) here.
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    const usage = error instanceof UsageError;
-    const code = error instanceof MigrationError ? error.code : usage ? 'USAGE' : undefined;
-    const raw = error instanceof Error ? error.message : String(error);
     // One line, and never the password, whatever the message quotes.
-    const message = redactSecrets(raw.replace(/\s*[\r\n]+\s*/g, ' '), url);
+    const failure = describeFailure(error, url);
+    // commander has already printed its own message (or the help) here.
+    if (failure.alreadyPrinted) return failure.exitCode;
+    const { code, message } = failure;
     if (json) io.out(`${JSON.stringify({ error: { code: code ?? null, message } })}\n`);
     io.err(`migrate: error${code ? ` [${code}]` : ''}: ${message}\n`);
-    return usage ? EXIT_USAGE : EXIT_FAILURE;
+    return failure.exitCode;
   }
 }
 
@@ -142,12 +132,7 @@ export function infoTable(statuses: readonly MigrationStatus[]): string {
 }
 
 if (import.meta.main) {
-  // One line per warning, like every other line this CLI prints (pg's
-  // notice for sslmode=require has nine).
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    process.stderr.write(`migrate: warning: ${warning.message.split('\n')[0]}\n`);
-  });
+  printWarningsOnOneLine('migrate');
   process.exitCode = await runCli(process.argv.slice(2), {
     env: process.env,
     out: (text) => process.stdout.write(text),

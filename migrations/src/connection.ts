@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { MigrationError } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { redactUrl } from '@commandbus/commandbus-schema';
+import { redactUrl } from '@commandbus/errors';
 
 export async function withConnection<T>(
   url: string,

@@ -1,6 +1,6 @@
 // Failures of the migrator as classes with a stable `code`, so callers (the
 // CLI, deploy scripts, tests) branch on the kind of failure, never on message text.
-import { CommandBusError } from '@commandbus/commandbus-schema';
+import { CommandBusError } from '@commandbus/errors';
 
 export const MIGRATION_ERROR_CODES = [
   'LOCATION_NOT_FOUND',

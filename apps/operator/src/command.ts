@@ -1,9 +1,8 @@
 // `operator command show <id>`: one command with its whole audit trail.
-import { parseDomain } from '@commandbus/cli';
 import type { Command } from 'commander';
 import { group, subcommand, withOperator, type ConnectionOptions } from './connection.ts';
 import { describeError, printAuditTrail, printFields, printJson, printLine } from './output.ts';
-import { parseUuid } from './parsers.ts';
+import { parseDomain, parseUuid } from './parsers.ts';
 
 interface ShowOptions extends ConnectionOptions {
   domain: string;
@@ -20,9 +19,7 @@ export function commandCommand(): Command {
         parseDomain,
       )
       .action(async (id: string, options: ShowOptions) => {
-        const details = await withOperator(options, (operator) =>
-          operator.getCommand(options.domain, id),
-        );
+        const details = await withOperator(options, (operator) => operator.getCommand(id));
         if (options.json) return printJson(details);
         const c = details.command;
         printFields([

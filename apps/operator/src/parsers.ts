@@ -1,7 +1,14 @@
 // commander parsers for the operator's arguments: bad input is a usage error
 // (exit 2) before any connection is opened.
 import { InvalidArgumentError } from 'commander';
-import { MAX_PAGE_SIZE, UUID_PATTERN } from '@commandbus/commandbus';
+import { integerParser, patternParser } from '@commandbus/cli';
+import { DOMAIN_PATTERN, MAX_PAGE_SIZE, UUID_PATTERN } from '@commandbus/commandbus';
+
+/** A domain name, checked before any connection is opened. */
+export const parseDomain = patternParser(DOMAIN_PATTERN, 'a domain');
+
+/** A page size, at most what the list queries return. */
+export const parseLimit = integerParser({ min: 1, max: MAX_PAGE_SIZE });
 
 export function parseUuid(value: string): string {
   if (!UUID_PATTERN.test(value)) {
@@ -13,16 +20,6 @@ export function parseUuid(value: string): string {
 /** For variadic `<id...>` arguments: commander folds the values through this. */
 export function collectUuids(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), parseUuid(value)];
-}
-
-export function parseLimit(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > MAX_PAGE_SIZE) {
-    throw new InvalidArgumentError(
-      `expected a whole number from 1 to ${MAX_PAGE_SIZE}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return number;
 }
 
 /** An ISO-8601 date or date-time (`2025-01-31`, `2025-01-31T12:00:00Z`). */

@@ -4,14 +4,22 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { defineCommand, openPool, Producer, type BatchItem } from '@commandbus/commandbus';
 import {
-  parseDomain,
+  defineCommand,
+  DOMAIN_PATTERN,
+  openPool,
+  Producer,
+  type BatchItem,
+} from '@commandbus/commandbus';
+import {
   parseJsonObject,
+  patternParser,
   requireDatabaseUrl,
   runMain,
   UsageError,
 } from '@commandbus/cli';
+
+const parseDomain = patternParser(DOMAIN_PATTERN, 'a domain');
 
 const anyData = z.record(z.string(), z.unknown());
 

@@ -3,15 +3,17 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
-import { openPool, Worker, defaultLogger } from '@commandbus/commandbus';
+import { DOMAIN_PATTERN, openPool, Worker, defaultLogger } from '@commandbus/commandbus';
 import {
-  parseDomain,
   parsePositiveInt,
+  patternParser,
   requireDatabaseUrl,
   runMain,
   UsageError,
 } from '@commandbus/cli';
 import { registerDemoHandlers } from '@commandbus/demo';
+
+const parseDomain = patternParser(DOMAIN_PATTERN, 'a domain');
 
 interface WorkerCliOptions {
   domain: string;
@@ -59,7 +61,6 @@ await runMain('worker', async () => {
   const pool = await openPool(url, { maximumPoolSize: options.concurrency + 2 });
   const worker = new Worker({
     pool,
-    databaseUrl: url,
     domain: options.domain,
     concurrency: options.concurrency,
     visibilityTimeoutSeconds: options.vt,

@@ -1,33 +1,50 @@
-// commander option parsers that turn bad input into a usage error (exit 2).
+// commander option parsers that turn bad input into a usage error (exit 2)
+// before any connection is opened.
 import { InvalidArgumentError } from 'commander';
-import { DOMAIN_PATTERN } from '@commandbus/commandbus';
 
-export function parsePositiveInt(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new InvalidArgumentError(
-      `expected a positive whole number, got ${JSON.stringify(value)}`,
-    );
-  }
-  return number;
+export interface IntegerRange {
+  /** Default 0. */
+  readonly min?: number;
+  /** Default: no upper bound (up to Number.MAX_SAFE_INTEGER). */
+  readonly max?: number;
 }
 
-/** A domain name, checked before any connection is opened. */
-export function parseDomain(value: string): string {
-  if (!DOMAIN_PATTERN.test(value)) {
-    throw new InvalidArgumentError(
-      `${JSON.stringify(value)} is not a domain: it must match ${DOMAIN_PATTERN.source}`,
-    );
-  }
-  return value;
+/**
+ * A parser for whole numbers written in decimal digits within `range`: no
+ * `1e3`, `0x10`, `1.0` or empty string, which `Number` would quietly accept.
+ */
+export function integerParser({ min = 0, max }: IntegerRange = {}): (value: string) => number {
+  const expected =
+    max !== undefined
+      ? `a whole number from ${min} to ${max}`
+      : min === 1
+        ? 'a positive whole number'
+        : `a whole number ≥ ${min}`;
+  return (value) => {
+    const number = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(number) || number < min || (max !== undefined && number > max)) {
+      throw new InvalidArgumentError(`expected ${expected}, got ${JSON.stringify(value)}`);
+    }
+    return number;
+  };
 }
 
-export function parseNonNegativeInt(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) {
-    throw new InvalidArgumentError(`expected a whole number ≥ 0, got ${JSON.stringify(value)}`);
-  }
-  return number;
+export const parsePositiveInt = integerParser({ min: 1 });
+export const parseNonNegativeInt = integerParser({ min: 0 });
+
+/**
+ * A parser for names that must match `pattern` (the caller's rule, e.g. the
+ * command bus's DOMAIN_PATTERN), so this lib needs nothing but commander.
+ */
+export function patternParser(pattern: RegExp, noun: string): (value: string) => string {
+  return (value) => {
+    if (!pattern.test(value)) {
+      throw new InvalidArgumentError(
+        `${JSON.stringify(value)} is not ${noun}: it must match ${pattern.source}`,
+      );
+    }
+    return value;
+  };
 }
 
 export function parseJsonObject(value: string): Record<string, unknown> {

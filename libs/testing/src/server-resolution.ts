@@ -3,6 +3,7 @@
 // an embedded server with this repository's PGMQ-compatible extension.
 import { existsSync } from 'node:fs';
 import { reapStaleServers, startEmbeddedServer } from '@commandbus/embedded-postgres';
+import { redactUrl } from '@commandbus/errors';
 
 export interface ResolvedServer {
   /** Superuser URL of the maintenance database (`postgres`). */
@@ -23,7 +24,7 @@ export async function resolveTestServer(
   if (given) {
     return {
       adminUrl: given,
-      description: `TEST_DATABASE_URL (${redactPassword(given)})`,
+      description: `TEST_DATABASE_URL (${redactUrl(given)})`,
       stop: async () => undefined,
     };
   }
@@ -37,15 +38,8 @@ export async function resolveTestServer(
   };
 }
 
-export function redactPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable url>';
-  }
-}
+/** The URL with its password replaced by `***`: the one redaction every program uses. */
+export const redactPassword = redactUrl;
 
 /**
  * No socket, no engine: the common case on CI machines without Docker is

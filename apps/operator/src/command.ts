@@ -19,7 +19,9 @@ export function commandCommand(): Command {
         parseDomain,
       )
       .action(async (id: string, options: ShowOptions) => {
-        const details = await withOperator(options, (operator) => operator.getCommand(id));
+        const details = await withOperator(options, (operator) =>
+          operator.getCommand(options.domain, id),
+        );
         if (options.json) return printJson(details);
         const c = details.command;
         printFields([

@@ -2,7 +2,14 @@
 import { Option, type Command } from 'commander';
 import { BATCH_STATUSES, type BatchStatus } from '@commandbus/commandbus';
 import { parseNonNegativeInt } from '@commandbus/cli';
-import { group, subcommand, withOperator, type ConnectionOptions } from './connection.ts';
+import { listBatchesOfEveryDomain } from '@commandbus/commandbus/internals';
+import {
+  group,
+  subcommand,
+  withDomainOrAll,
+  withOperator,
+  type ConnectionOptions,
+} from './connection.ts';
 import { printAuditTrail, printFields, printJson, printLine, printTable } from './output.ts';
 import { parseDomain, parseLimit, parseUuid } from './parsers.ts';
 
@@ -33,9 +40,7 @@ function showCommand(): Command {
       parseDomain,
     )
     .action(async (id: string, options: ShowOptions) => {
-      const details = await withOperator(options, (operator) =>
-        operator.getBatch(options.domain, id),
-      );
+      const details = await withOperator(options, (operator) => operator.getBatch(id));
       if (options.json) return printJson(details);
       const b = details.batch;
       printFields([
@@ -64,13 +69,11 @@ function listCommand(): Command {
     .option('--limit <n>', 'batches per page (1-1000)', parseLimit, 50)
     .option('--offset <n>', 'batches to skip', parseNonNegativeInt, 0)
     .action(async (options: ListOptions) => {
-      const rows = await withOperator(options, (operator) =>
-        operator.listBatches({
-          domain: options.domain,
-          status: options.status,
-          limit: options.limit,
-          offset: options.offset,
-        }),
+      const filter = { status: options.status, limit: options.limit, offset: options.offset };
+      const rows = await withDomainOrAll(
+        options,
+        (operator) => operator.listBatches(filter),
+        (pool) => listBatchesOfEveryDomain(pool, filter),
       );
       if (options.json) return printJson(rows);
       if (rows.length === 0) return printLine('no batches match');

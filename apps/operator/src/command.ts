@@ -19,9 +19,7 @@ export function commandCommand(): Command {
         parseDomain,
       )
       .action(async (id: string, options: ShowOptions) => {
-        const details = await withOperator(options, (operator) =>
-          operator.getCommand(options.domain, id),
-        );
+        const details = await withOperator(options, (operator) => operator.getCommand(id));
         if (options.json) return printJson(details);
         const c = details.command;
         printFields([

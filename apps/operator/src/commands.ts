@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import { COMMAND_STATUSES, type CommandStatus } from '@commandbus/commandbus';
 import { parseNonNegativeInt } from '@commandbus/cli';
-import { group, subcommand, withOperator, type ConnectionOptions } from './connection.ts';
+import { listCommandsOfEveryDomain } from '@commandbus/commandbus/internals';
+import { group, subcommand, withDomainOrAll, type ConnectionOptions } from './connection.ts';
 import { printJson, printLine, printTable } from './output.ts';
 import { parseDomain, parseLimit, parseTime, parseUuid } from './parsers.ts';
 
@@ -30,17 +31,19 @@ export function commandsCommand(): Command {
       .option('--limit <n>', 'commands per page (1-1000)', parseLimit, 50)
       .option('--offset <n>', 'commands to skip', parseNonNegativeInt, 0)
       .action(async (options: ListOptions) => {
-        const rows = await withOperator(options, (operator) =>
-          operator.listCommands({
-            domain: options.domain,
-            status: options.status,
-            commandType: options.type,
-            batchId: options.batch,
-            createdAfter: options.since,
-            createdBefore: options.until,
-            limit: options.limit,
-            offset: options.offset,
-          }),
+        const filter = {
+          status: options.status,
+          commandType: options.type,
+          batchId: options.batch,
+          createdAfter: options.since,
+          createdBefore: options.until,
+          limit: options.limit,
+          offset: options.offset,
+        };
+        const rows = await withDomainOrAll(
+          options,
+          (operator) => operator.listCommands(filter),
+          (pool) => listCommandsOfEveryDomain(pool, filter),
         );
         if (options.json) return printJson(rows);
         if (rows.length === 0) return printLine('no commands match');

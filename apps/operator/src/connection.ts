@@ -1,8 +1,10 @@
 // What every operator subcommand shares: where the database is, how output is
-// printed, and an Operator on a pool that is always closed again.
+// printed, and an Operator of one domain on a pool that is always closed again.
 import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
-import { defaultLogger, openPool, Operator } from '@commandbus/commandbus';
+import type { DatabasePool } from 'slonik';
+import { openPool, Operator } from '@commandbus/commandbus';
+import { defaultLogger } from '@commandbus/commandbus/internals';
 import { requireDatabaseUrl } from '@commandbus/cli';
 
 export interface ConnectionOptions {
@@ -44,19 +46,52 @@ function defaultActor(): string | undefined {
   }
 }
 
-export async function withOperator<T>(
-  options: ConnectionOptions & ActorOptions,
-  work: (operator: Operator) => Promise<T>,
+/** Runs `work` on a pool that is closed again afterwards. */
+export async function withPool<T>(
+  options: ConnectionOptions,
+  work: (pool: DatabasePool) => Promise<T>,
 ): Promise<T> {
   const url = requireDatabaseUrl(options.url);
+  const pool = await openPool(url, { maximumPoolSize: 2 });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * With --domain, `perDomain` on an Operator of that domain; without it,
+ * `everyDomain` on the pool (the listings that span every domain).
+ */
+export function withDomainOrAll<T>(
+  options: ConnectionOptions & { readonly domain?: string | undefined },
+  perDomain: (operator: Operator) => Promise<T>,
+  everyDomain: (pool: DatabasePool) => Promise<T>,
+): Promise<T> {
+  const { domain } = options;
+  return domain === undefined
+    ? withPool(options, everyDomain)
+    : withOperator({ ...options, domain }, perDomain);
+}
+
+/** Runs `work` with an Operator of `options.domain`. */
+export function withOperator<T>(
+  options: ConnectionOptions & ActorOptions & { readonly domain: string },
+  work: (operator: Operator) => Promise<T>,
+): Promise<T> {
   const logger = defaultLogger();
   // The CLI prints what happened itself; the library's info lines would only
   // interleave with it (and with --json). LOG_LEVEL still turns them on.
   if (!process.env.LOG_LEVEL) logger.level = 'warn';
-  const pool = await openPool(url, { maximumPoolSize: 2 });
-  try {
-    return await work(new Operator({ pool, logger, actor: options.actor ?? defaultActor() }));
-  } finally {
-    await pool.end();
-  }
+  return withPool(options, (pool) =>
+    work(
+      new Operator({
+        pool,
+        domain: options.domain,
+        logger,
+        actor: options.actor ?? defaultActor(),
+      }),
+    ),
+  );
 }

@@ -1,6 +1,7 @@
 // `operator queues`: PGMQ's figures for every queue (pgmq.metrics_all).
 import type { Command } from 'commander';
-import { subcommand, withOperator, type ConnectionOptions } from './connection.ts';
+import { queueFiguresOfEveryDomain } from '@commandbus/commandbus/internals';
+import { subcommand, withDomainOrAll, type ConnectionOptions } from './connection.ts';
 import { printJson, printLine, printTable } from './output.ts';
 import { parseDomain } from './parsers.ts';
 
@@ -12,8 +13,10 @@ export function queuesCommand(): Command {
   return subcommand('queues', 'queue lengths and message ages from pgmq.metrics_all')
     .option('--domain <domain>', "only this domain's queues (default: every queue)", parseDomain)
     .action(async (options: QueuesOptions) => {
-      const figures = await withOperator(options, (operator) =>
-        operator.queueFigures({ domain: options.domain }),
+      const figures = await withDomainOrAll(
+        options,
+        (operator) => operator.queueFigures(),
+        (pool) => queueFiguresOfEveryDomain(pool),
       );
       if (options.json) return printJson(figures);
       if (figures.length === 0) return printLine('no queues');

@@ -67,7 +67,7 @@ function listCommand(): Command {
     .option('--offset <n>', 'items to skip', parseNonNegativeInt, 0)
     .action(async (options: ListOptions) => {
       const page = await withOperator(options, (operator) =>
-        operator.listTroubleshooting(options.domain, {
+        operator.listTroubleshooting({
           commandType: options.type,
           batchId: options.batch,
           limit: options.limit,
@@ -132,15 +132,13 @@ function retryCommand(): Command {
 
     if (given.length === 1 && given[0]) {
       const commandId = given[0];
-      const result = await withOperator(options, (operator) =>
-        operator.retry(options.domain, commandId),
-      );
+      const result = await withOperator(options, (operator) => operator.retry(commandId));
       if (options.json) return printJson(result);
       return printLine(`retried ${result.commandId}: PENDING again as message ${result.msgId}`);
     }
     const filter: TroubleshootingFilter = { commandType: options.type, batchId: options.batch };
     const result = await withOperator(options, (operator) =>
-      operator.retryMany(options.domain, given.length > 0 ? { commandIds: given } : { filter }),
+      operator.retryMany(given.length > 0 ? { commandIds: given } : { filter }),
     );
     if (options.json) printJson(result);
     else printRetryMany(result);
@@ -178,9 +176,7 @@ function cancelCommand(): Command {
   return actorOption(command).action(async (id: string, options: CancelOptions) => {
     if (options.reason.trim() === '')
       throw new UsageError('tsq cancel: --reason must not be empty');
-    const result = await withOperator(options, (operator) =>
-      operator.cancel(options.domain, id, options.reason),
-    );
+    const result = await withOperator(options, (operator) => operator.cancel(id, options.reason));
     if (options.json) return printJson(result);
     printLine(`canceled ${result.commandId}${resolvedNote(result, 'CANCELED')}`);
   });
@@ -195,9 +191,7 @@ function completeCommand(): Command {
     .requiredOption('--domain <domain>', DOMAIN_HELP, parseDomain)
     .option('--data <json>', 'result data for the SUCCESS reply, a JSON object', parseJsonObject);
   return actorOption(command).action(async (id: string, options: CompleteOptions) => {
-    const result = await withOperator(options, (operator) =>
-      operator.complete(options.domain, id, options.data),
-    );
+    const result = await withOperator(options, (operator) => operator.complete(id, options.data));
     if (options.json) return printJson(result);
     printLine(`completed ${result.commandId}${resolvedNote(result, 'SUCCESS')}`);
   });

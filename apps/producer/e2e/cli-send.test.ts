@@ -197,7 +197,6 @@ describe('producer send', () => {
     const worker = registerDemoHandlers(
       new Worker({
         pool,
-        databaseUrl: db().url,
         domain,
         logger: pino({ level: 'silent' }),
         pollIntervalMs: 100,

@@ -82,7 +82,6 @@ describe('worker process', () => {
 
     const successor = new Worker({
       pool: db().pool,
-      databaseUrl: db().url,
       domain,
       logger: silent,
       pollIntervalMs: 200,

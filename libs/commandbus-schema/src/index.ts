@@ -106,6 +106,8 @@ export { getArchivedPayload, getArchivedPayloads } from './queries/get-archived-
 export type { CommandRefInput } from './queries/command-ref.ts';
 export { getCommand } from './queries/get-command.ts';
 export { lockCommand } from './queries/lock-command.ts';
+export { lockOwnedCommand } from './queries/delivery-ownership.ts';
+export type { DeliveryRefInput } from './queries/delivery-ownership.ts';
 export { transitionCommand } from './queries/transition-command.ts';
 export type { TransitionCommandInput } from './queries/transition-command.ts';
 export { getAuditTrail } from './queries/get-audit-trail.ts';

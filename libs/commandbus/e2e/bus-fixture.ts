@@ -39,7 +39,6 @@ export async function startWorker(
   workerPools.push(pool);
   const worker = new Worker({
     pool,
-    databaseUrl: db.url,
     logger: quietLogger,
     pollIntervalMs: 100,
     backoffSeconds: [0],

@@ -59,9 +59,10 @@ describe('operator bulk retry', () => {
 
     const result = await new Operator({
       pool: db().pool,
+      domain,
       logger: quietLogger,
       actor: 'bob',
-    }).retryMany(domain, { filter: { batchId } });
+    }).retryMany({ filter: { batchId } });
 
     expect(result).toMatchObject({
       retried: total,

@@ -44,12 +44,12 @@ describe('operator under concurrency', () => {
   });
 
   /** Operators on pools of their own: real concurrent connections. */
-  async function operators(count: number): Promise<Operator[]> {
+  async function operators(count: number, domain: string): Promise<Operator[]> {
     return Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const pool = await createPool(db().url, { maximumPoolSize: 4 });
         pools.push(pool);
-        return new Operator({ pool, logger: quietLogger, actor: `op${i}` });
+        return new Operator({ pool, domain, logger: quietLogger, actor: `op${i}` });
       }),
     );
   }
@@ -90,16 +90,16 @@ describe('operator under concurrency', () => {
     domain: string,
     id: string,
   ): Promise<OperatorActionResult> {
-    if (action === 'retry') return operator.retry(domain, id);
-    if (action === 'cancel') return operator.cancel(domain, id, 'race');
-    return operator.complete(domain, id, { by: 'race' });
+    if (action === 'retry') return operator.retry(id);
+    if (action === 'cancel') return operator.cancel(id, 'race');
+    return operator.complete(id, { by: 'race' });
   }
 
   it('two operators acting on one item at once: exactly one effect and one NotInTroubleshootingError, 20 rounds', async () => {
     const domain = 'race_two_ops';
     const rounds = 20;
     const { batchId, ids } = await troubleshootingBatch(domain, rounds);
-    const [a, b] = (await operators(2)) as [Operator, Operator];
+    const [a, b] = (await operators(2, domain)) as [Operator, Operator];
     const pairs: [Action, Action][] = [
       ['retry', 'retry'],
       ['cancel', 'cancel'],
@@ -150,11 +150,9 @@ describe('operator under concurrency', () => {
     await startWorker(db(), { domain, concurrency: 10 }, (w) =>
       w.register(charge, () => undefined),
     );
-    const [a, b] = (await operators(2)) as [Operator, Operator];
+    const [a, b] = (await operators(2, domain)) as [Operator, Operator];
 
-    const settled = await Promise.allSettled(
-      ids.flatMap((id) => [a.retry(domain, id), b.retry(domain, id)]),
-    );
+    const settled = await Promise.allSettled(ids.flatMap((id) => [a.retry(id), b.retry(id)]));
     for (let i = 0; i < ids.length; i++) {
       const pair = [settled[2 * i], settled[2 * i + 1]];
       expect(pair.filter((s) => s?.status === 'fulfilled')).toHaveLength(1);
@@ -192,13 +190,13 @@ describe('operator under concurrency', () => {
     const domain = 'race_worker_fail';
     const { batchId, ids } = await troubleshootingBatch(domain, 10);
     await startWorker(db(), { domain, concurrency: 10 }, (w) => w.register(charge, declined));
-    const ops = await operators(3);
+    const ops = await operators(3, domain);
 
     const successes = new Map<string, number>(ids.map((id) => [id, 0]));
     await Promise.all(
       ops.map(async (op) => {
         for (let round = 0; round < 5; round++) {
-          const settled = await Promise.allSettled(ids.map((id) => op.retry(domain, id)));
+          const settled = await Promise.allSettled(ids.map((id) => op.retry(id)));
           settled.forEach((s, i) => {
             const id = ids[i] ?? '';
             if (s.status === 'fulfilled') successes.set(id, (successes.get(id) ?? 0) + 1);
@@ -233,11 +231,11 @@ describe('operator under concurrency', () => {
   it('two bulk retries of the same items at once retry each item exactly once, without deadlock', async () => {
     const domain = 'race_bulk';
     const { batchId, ids } = await troubleshootingBatch(domain, 30);
-    const [a, b] = (await operators(2)) as [Operator, Operator];
+    const [a, b] = (await operators(2, domain)) as [Operator, Operator];
     const reversed = [...ids].reverse();
     const [byFilter, byIds] = await Promise.all([
-      a.retryMany(domain, { filter: {} }),
-      b.retryMany(domain, { commandIds: reversed }),
+      a.retryMany({ filter: {} }),
+      b.retryMany({ commandIds: reversed }),
     ]);
     expect(byFilter.retried + byIds.retried).toBe(30);
     expect(byFilter.notInTroubleshooting + byIds.notInTroubleshooting).toBe(30);

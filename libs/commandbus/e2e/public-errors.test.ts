@@ -75,8 +75,8 @@ describe('errors of public methods, caught with classes from the public entry', 
     const before = await auditTrail(db(), commandId);
     expect(await dropQueue(db().pool, { queue: commandQueueName(domain) })).toBe(true);
 
-    const operator = new Operator({ pool: db().pool, logger: quietLogger, actor: 'alice' });
-    const error = await rejection(() => operator.retry(domain, commandId));
+    const operator = new Operator({ pool: db().pool, domain, logger: quietLogger, actor: 'alice' });
+    const error = await rejection(() => operator.retry(commandId));
     expect(error).toBeInstanceOf(QueueNotFoundError);
     expect(error).toBeInstanceOf(CommandBusError);
     expect(error).toMatchObject({ code: 'QUEUE_NOT_FOUND', queue: commandQueueName(domain) });

@@ -35,7 +35,8 @@ describe('worker batches', () => {
   const db = useBusDatabase();
   const producer = (domain: string) =>
     new Producer({ pool: db().pool, domain, logger: quietLogger });
-  const operator = () => new Operator({ pool: db().pool, logger: quietLogger });
+  const operator = (domain: string) =>
+    new Operator({ pool: db().pool, domain, logger: quietLogger });
 
   const waitForBatch = (domain: string, batchId: string, statuses: readonly string[]) =>
     waitFor(
@@ -118,7 +119,7 @@ describe('worker batches', () => {
     expect(events).toEqual([]);
     expect(await batchCompletedEvents(domain, batchId)).toEqual([]);
 
-    const resolved = await operator().complete(domain, broken, { by: 'hand' });
+    const resolved = await operator(domain).complete(broken, { by: 'hand' });
     expect(resolved).toMatchObject({ status: 'COMPLETED', batchId, batchCompleted: true });
     expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
       status: 'COMPLETED',
@@ -155,7 +156,7 @@ describe('worker batches', () => {
     await waitForStatus(db(), domain, commandId, 'IN_TROUBLESHOOTING_QUEUE');
     expect(events).toEqual([]);
 
-    await operator().retry(domain, commandId);
+    await operator(domain).retry(commandId);
     await waitForBatch(domain, batchId, ['COMPLETED']);
     await waitFor(() => events.length > 0 || undefined, { description: 'the batch callback' });
     expect(events).toEqual([{ domain, batchId, commandId }]);

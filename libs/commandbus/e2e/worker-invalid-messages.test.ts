@@ -213,7 +213,7 @@ describe('worker and messages it cannot run as they are', () => {
     await waitForStatus(db(), domain, sent.commandId, 'IN_TROUBLESHOOTING_QUEUE');
     await strict.stop();
 
-    await new Operator({ pool: db().pool, logger: quietLogger }).retry(domain, sent.commandId);
+    await new Operator({ pool: db().pool, domain, logger: quietLogger }).retry(sent.commandId);
     await startWorker(db(), { domain }, (w) => w.register(payV1, () => undefined));
     const state = await waitForStatus(db(), domain, sent.commandId, 'COMPLETED');
     expect(state.attempts).toBe(1);

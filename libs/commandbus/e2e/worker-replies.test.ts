@@ -39,7 +39,8 @@ describe('worker and operator replies', () => {
   const db = useBusDatabase();
   const producer = (domain: string) =>
     new Producer({ pool: db().pool, domain, logger: quietLogger });
-  const operator = () => new Operator({ pool: db().pool, logger: quietLogger });
+  const operator = (domain: string) =>
+    new Operator({ pool: db().pool, domain, logger: quietLogger });
 
   /** Every reply in the queue, oldest first, without taking them off it. */
   async function replies(queue: string): Promise<ReplyEnvelope[]> {
@@ -163,8 +164,8 @@ describe('worker and operator replies', () => {
     await dropQueue(db().pool, { queue: `${domain}__replies` });
     await dropQueue(db().pool, { queue: inbox });
 
-    const completed = await operator().complete(domain, toComplete, { receipt: 'R-7' });
-    const canceled = await operator().cancel(domain, toCancel, 'customer gave up');
+    const completed = await operator(domain).complete(toComplete, { receipt: 'R-7' });
+    const canceled = await operator(domain).cancel(toCancel, 'customer gave up');
     expect(completed).toMatchObject({ status: 'COMPLETED', replyQueue: `${domain}__replies` });
     expect(canceled).toMatchObject({ status: 'CANCELED', replyQueue: inbox });
     expect(await replies(`${domain}__replies`)).toEqual([
@@ -253,9 +254,9 @@ describe('worker and operator replies', () => {
     expect(await queueDepth(db(), `${domain}__replies`)).toBe(1);
 
     for (const act of [
-      () => operator().complete(domain, sent.commandId, { again: true }),
-      () => operator().cancel(domain, sent.commandId, 'too late'),
-      () => operator().retry(domain, sent.commandId),
+      () => operator(domain).complete(sent.commandId, { again: true }),
+      () => operator(domain).cancel(sent.commandId, 'too late'),
+      () => operator(domain).retry(sent.commandId),
     ]) {
       await expect(act()).rejects.toSatisfy(
         (e: unknown) =>
@@ -286,8 +287,8 @@ describe('worker and operator replies', () => {
     );
     expect(await archiveDepth(db(), queue)).toBe(1);
 
-    await operator().cancel(domain, commandId, 'will not be retried');
-    await expect(operator().complete(domain, commandId)).rejects.toSatisfy(
+    await operator(domain).cancel(commandId, 'will not be retried');
+    await expect(operator(domain).complete(commandId)).rejects.toSatisfy(
       (e: unknown) => e instanceof NotInTroubleshootingError && e.status === 'CANCELED',
     );
     await send(db().pool, { queue, message: archived });

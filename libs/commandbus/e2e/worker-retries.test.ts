@@ -234,9 +234,11 @@ describe('worker retries', () => {
       'RECEIVED',
       'MOVED_TO_TROUBLESHOOTING_QUEUE',
     ]);
-    const page = await new Operator({ pool: db().pool, logger: quietLogger }).listTroubleshooting(
+    const page = await new Operator({
+      pool: db().pool,
       domain,
-    );
+      logger: quietLogger,
+    }).listTroubleshooting();
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({
       command: { commandId: sent.commandId, status: 'IN_TROUBLESHOOTING_QUEUE' },

@@ -35,7 +35,6 @@ try {
   await pool.query(sql.unsafe`SELECT pg_stat_statements_reset()`);
   const worker = new Worker({
     pool,
-    databaseUrl: server.url,
     domain: 'profile',
     concurrency,
     logger: pino({ level: 'silent' }),

@@ -82,7 +82,6 @@ async function runDemo(
   const worker = registerDemoHandlers(
     new Worker({
       pool,
-      databaseUrl: url,
       domain,
       concurrency: options.concurrency,
       logger,

@@ -12,6 +12,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { statement } from '../prepared-statements.ts';
 import { assertDeliveries, assertDomain, assertInteger } from '../validation.ts';
+import { DELIVERY_OWNS_COMMAND } from './delivery-ownership.ts';
 
 export interface CompletedDelivery {
   readonly commandId: string;
@@ -41,8 +42,9 @@ const completedRow = z.object({ command_id: z.string(), batch_completed: z.boole
  * their messages are not deleted. Runs on its own as one atomic statement, or
  * inside the handler's transaction so that its writes commit with the finish.
  *
- * Ownership is the UPDATE's own guard: a command another delivery took over
- * meanwhile is re-checked on its newest row version and left alone.
+ * Ownership (DELIVERY_OWNS_COMMAND, the rule lockOwnedCommand applies to a
+ * failing delivery) is the UPDATE's own guard: a command another delivery
+ * took over meanwhile is re-checked on its newest row version and left alone.
  *
  * Lock order: command rows first, then batch rows, each batch row taken by
  * sp_update_batch_counters in batch_id order (volatile calls are evaluated
@@ -84,8 +86,7 @@ export async function completeCommands(
        WHERE c.domain = ${input.domain}
          AND c.command_id = ANY(${commandIds})
          AND c.command_id = d.command_id
-         AND c.status = 'IN_PROGRESS'
-         AND c.attempts = d.attempt
+         AND ${DELIVERY_OWNS_COMMAND}
       RETURNING c.command_id, c.batch_id, d.msg_id, d.attempt
     ), audited AS (
       INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)

@@ -2,7 +2,6 @@
 // trail, command and batch listings, queue figures. Reads only; no locks.
 import type { CommonQueryMethods } from 'slonik';
 import {
-  assertDomain,
   type BatchRow,
   type CommandRow,
   countTroubleshootingItems,
@@ -72,12 +71,14 @@ export async function commandDetails(
   };
 }
 
+/** Commands of one domain, or of every domain (`undefined`: the CLI's listing). */
 export function searchCommands(
   db: CommonQueryMethods,
+  domain: string | undefined,
   options: ListCommandsOptions,
 ): Promise<CommandRow[]> {
   return listCommands(db, {
-    domain: options.domain,
+    domain,
     status: options.status,
     commandType: options.commandType,
     batchId: options.batchId,
@@ -98,19 +99,20 @@ export async function batchDetails(
   return { batch, auditTrail };
 }
 
+/** Batches of one domain, or of every domain (`undefined`: the CLI's listing). */
 export function searchBatches(
   db: CommonQueryMethods,
+  domain: string | undefined,
   options: ListBatchesOptions,
 ): Promise<BatchRow[]> {
-  return listBatches(db, { domain: options.domain, status: options.status, ...page(options) });
+  return listBatches(db, { domain, status: options.status, ...page(options) });
 }
 
-/** pgmq.metrics_all, optionally only the queues of one domain (`<domain>__…`). */
+/** pgmq.metrics_all of one domain's queues (`<domain>__…`), or of every queue. */
 export async function queueFigures(
   db: CommonQueryMethods,
-  domain?: string,
+  domain: string | undefined,
 ): Promise<QueueMetrics[]> {
-  if (domain !== undefined) assertDomain(domain);
   const all = await metricsAll(db);
   const mine =
     domain === undefined ? all : all.filter((q) => q.queueName.startsWith(`${domain}__`));

@@ -1,10 +1,11 @@
 // The operator API (docs/lifecycle.md, "The troubleshooting queue"): act on
-// the troubleshooting queue (retry, cancel, complete, bulk retry) and inspect
-// commands, batches and queues. Each action is one transaction that locks the
-// command row first.
+// one domain's troubleshooting queue (retry, cancel, complete, bulk retry) and
+// inspect its commands, batches and queues. Each action is one transaction
+// that locks the command row first.
 import type { DatabasePool } from 'slonik';
 import type { Logger } from 'pino';
 import {
+  assertDomain,
   CommandBusError,
   getArchivedPayload,
   getCommand,
@@ -40,16 +41,19 @@ import type {
   RetryResult,
   TroubleshootingPage,
 } from './types.ts';
-import { assertCommandKey, assertReason, resultDataOf } from './validate.ts';
+import { assertCommandId, assertReason, resultDataOf } from './validate.ts';
 
 export interface OperatorOptions {
   readonly pool: DatabasePool;
+  /** The domain every call acts on and reads from. */
+  readonly domain: string;
   readonly logger?: Logger;
   /** Who is acting (a user name): recorded as `operator` in the audit details. Default: none. */
   readonly actor?: string;
 }
 
 export class Operator {
+  readonly domain: string;
   readonly #pool: DatabasePool;
   readonly #logger: Logger;
   readonly #actor: string | undefined;
@@ -62,18 +66,20 @@ export class Operator {
     ) {
       throw ruleViolation('INVALID_ARGUMENT', 'actor', 'must be a non-empty string', options.actor);
     }
+    assertDomain(options.domain);
+    this.domain = options.domain;
     this.#pool = options.pool;
     this.#actor = options.actor;
-    this.#logger = (options.logger ?? defaultLogger()).child({ component: 'operator' });
+    this.#logger = (options.logger ?? defaultLogger()).child({
+      component: 'operator',
+      domain: this.domain,
+    });
     this.#queues = new QueueRegistry(options.pool);
   }
 
   /** Commands in IN_TROUBLESHOOTING_QUEUE, oldest arrival first, with last error and archived payload. */
-  listTroubleshooting(
-    domain: string,
-    options: ListTroubleshootingOptions = {},
-  ): Promise<TroubleshootingPage> {
-    return listTroubleshooting(this.#pool, domain, options);
+  listTroubleshooting(options: ListTroubleshootingOptions = {}): Promise<TroubleshootingPage> {
+    return listTroubleshooting(this.#pool, this.domain, options);
   }
 
   /**
@@ -84,8 +90,9 @@ export class Operator {
    * exists since the command was sent through it (a dropped queue fails the
    * retry with QueueNotFoundError, and nothing changes).
    */
-  async retry(domain: string, commandId: string): Promise<RetryResult> {
-    assertCommandKey(domain, commandId);
+  async retry(commandId: string): Promise<RetryResult> {
+    const { domain } = this;
+    assertCommandId(commandId);
     const result = await this.#pool.transaction(async (tx) => {
       const row = await lockTroubleshootingItem(tx, domain, commandId);
       const check = retryableEnvelope(row, await getArchivedPayload(tx, { domain, commandId }));
@@ -107,15 +114,16 @@ export class Operator {
       };
     });
     this.#logger.info(
-      { domain, commandId: result.commandId, msgId: result.msgId, actor: this.#actor },
+      { commandId: result.commandId, msgId: result.msgId, actor: this.#actor },
       'operator retry: re-enqueued',
     );
     return result;
   }
 
   /** CANCELED, reply CANCELED (code CANCELED_BY_OPERATOR, the reason as message), audit OPERATOR_CANCEL, sp_tsq_cancel. */
-  async cancel(domain: string, commandId: string, reason: string): Promise<ResolveResult> {
-    assertCommandKey(domain, commandId);
+  async cancel(commandId: string, reason: string): Promise<ResolveResult> {
+    const { domain } = this;
+    assertCommandId(commandId);
     assertReason(reason);
     await this.#ensureReplyQueue(domain, commandId);
     const result = await this.#pool.transaction(async (tx) =>
@@ -127,11 +135,11 @@ export class Operator {
 
   /** COMPLETED, reply SUCCESS with `resultData`, audit OPERATOR_COMPLETE, sp_tsq_complete. */
   async complete(
-    domain: string,
     commandId: string,
     resultData?: Record<string, unknown> | null,
   ): Promise<ResolveResult> {
-    assertCommandKey(domain, commandId);
+    const { domain } = this;
+    assertCommandId(commandId);
     const data = resultDataOf(resultData);
     await this.#ensureReplyQueue(domain, commandId);
     const result = await this.#pool.transaction(async (tx) =>
@@ -146,12 +154,11 @@ export class Operator {
    * call, and reports per id what happened. Never throws for an id that is
    * unknown or not in the troubleshooting queue: it is counted instead.
    */
-  async retryMany(domain: string, target: RetryManyTarget): Promise<RetryManyResult> {
-    const commandIds = await resolveRetryTargets(this.#pool, domain, target);
-    const result = await retryMany(this.#pool, domain, commandIds, this.#actor);
+  async retryMany(target: RetryManyTarget): Promise<RetryManyResult> {
+    const commandIds = await resolveRetryTargets(this.#pool, this.domain, target);
+    const result = await retryMany(this.#pool, this.domain, commandIds, this.#actor);
     this.#logger.info(
       {
-        domain,
         retried: result.retried,
         notInTroubleshooting: result.notInTroubleshooting,
         notFound: result.notFound,
@@ -164,28 +171,28 @@ export class Operator {
   }
 
   /** The command, its whole audit trail (oldest first) and its archived payload. */
-  getCommand(domain: string, commandId: string): Promise<CommandDetails> {
-    assertCommandKey(domain, commandId);
-    return commandDetails(this.#pool, domain, commandId);
+  getCommand(commandId: string): Promise<CommandDetails> {
+    assertCommandId(commandId);
+    return commandDetails(this.#pool, this.domain, commandId);
   }
 
-  /** Newest first; every filter optional. */
+  /** The domain's commands, newest first; every filter optional. */
   listCommands(options: ListCommandsOptions = {}): Promise<CommandRow[]> {
-    return searchCommands(this.#pool, options);
+    return searchCommands(this.#pool, this.domain, options);
   }
 
-  getBatch(domain: string, batchId: string): Promise<BatchDetails> {
-    return batchDetails(this.#pool, domain, batchId);
+  getBatch(batchId: string): Promise<BatchDetails> {
+    return batchDetails(this.#pool, this.domain, batchId);
   }
 
-  /** Newest first. */
+  /** The domain's batches, newest first. */
   listBatches(options: ListBatchesOptions = {}): Promise<BatchRow[]> {
-    return searchBatches(this.#pool, options);
+    return searchBatches(this.#pool, this.domain, options);
   }
 
-  /** pgmq.metrics_all, by queue name; with a domain, only that domain's queues. */
-  queueFigures(options: { readonly domain?: string } = {}): Promise<QueueMetrics[]> {
-    return queueFigures(this.#pool, options.domain);
+  /** pgmq.metrics_all for the domain's queues (`<domain>__…`), by queue name. */
+  queueFigures(): Promise<QueueMetrics[]> {
+    return queueFigures(this.#pool, this.domain);
   }
 
   /**
@@ -205,7 +212,6 @@ export class Operator {
   #logResolved(result: ResolveResult, message: string): void {
     this.#logger.info(
       {
-        domain: result.domain,
         commandId: result.commandId,
         batchId: result.batchId,
         batchCompleted: result.batchCompleted,

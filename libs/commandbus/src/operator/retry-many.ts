@@ -3,7 +3,6 @@
 // transaction with set-based statements (lock, send_batch, update, audit).
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import {
-  assertDomain,
   assertUuid,
   getArchivedPayloads,
   listTroubleshootingIds,
@@ -25,7 +24,6 @@ export async function resolveRetryTargets(
   domain: string,
   target: RetryManyTarget,
 ): Promise<string[]> {
-  assertDomain(domain);
   if ('commandIds' in target) {
     if (!Array.isArray(target.commandIds)) {
       throw ruleViolation('INVALID_ARGUMENT', 'commandIds', 'must be an array', target.commandIds);

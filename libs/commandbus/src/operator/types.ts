@@ -104,8 +104,8 @@ export interface CommandDetails {
   readonly archivedPayload: unknown;
 }
 
-/** listCommands' filters (each omitted one matches everything), with optional paging. */
-export type ListCommandsOptions = Omit<ListCommandsInput, 'limit' | 'offset'> & Paging;
+/** listCommands' filters within the operator's domain (each omitted one matches everything), with optional paging. */
+export type ListCommandsOptions = Omit<ListCommandsInput, 'domain' | 'limit' | 'offset'> & Paging;
 
 export interface BatchDetails {
   readonly batch: BatchRow;
@@ -113,5 +113,5 @@ export interface BatchDetails {
   readonly auditTrail: readonly AuditRow[];
 }
 
-/** listBatches' filters (each omitted one matches everything), with optional paging. */
-export type ListBatchesOptions = Omit<ListBatchesInput, 'limit' | 'offset'> & Paging;
+/** listBatches' filters within the operator's domain (each omitted one matches everything), with optional paging. */
+export type ListBatchesOptions = Omit<ListBatchesInput, 'domain' | 'limit' | 'offset'> & Paging;

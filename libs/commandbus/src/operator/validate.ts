@@ -1,9 +1,8 @@
 // Input rules of the operator's actions, checked before any SQL runs: a
 // rejected call writes nothing and throws InvalidInputError naming the field.
-import { assertDomain, assertUuid, ruleViolation } from '@commandbus/commandbus-schema';
+import { assertUuid, ruleViolation } from '@commandbus/commandbus-schema';
 
-export function assertCommandKey(domain: unknown, commandId: unknown): asserts commandId is string {
-  assertDomain(domain);
+export function assertCommandId(commandId: unknown): asserts commandId is string {
   assertUuid('commandId', commandId);
 }
 

@@ -35,9 +35,9 @@ import {
   cancelDelivery,
   completeDelivery,
   moveDeliveryToTroubleshooting,
-  ownsCommand,
   retryDeliveryLater,
   SupersededDeliveryError,
+  troubleshootDelivery,
   type CommandFailure,
   type Delivery,
 } from './outcomes.ts';
@@ -366,24 +366,31 @@ async function handleFailure(
     logger.warn({ err: error }, 'handler stopped by shutdown; message will be redelivered');
     return 'abandoned';
   }
-  if (error instanceof CancelCommandError) {
-    const batchCompleted = await deps.pool.transaction(async (tx) =>
-      (await ownsCommand(tx, delivery)) ? cancelDelivery(tx, delivery, error.message) : false,
+  try {
+    if (error instanceof CancelCommandError) {
+      const batchCompleted = await deps.pool.transaction((tx) =>
+        cancelDelivery(tx, delivery, error.message),
+      );
+      logger.info({ reason: error.message }, 'canceled by handler');
+      if (batchCompleted) announceBatch(deps, delivery);
+      return 'canceled';
+    }
+    const failure = failureOf(error);
+    if (failure.type === 'PERMANENT' || delivery.attempt >= delivery.maxAttempts) {
+      return troubleshoot(deps, delivery, envelope, logger, failure);
+    }
+    const delay = retryDelaySeconds(delivery.attempt, currentBackoff(deps, delivery));
+    await deps.pool.transaction((tx) => retryDeliveryLater(tx, delivery, failure, delay));
+    logger.warn(
+      { errorCode: failure.code, err: error, retryInSeconds: delay },
+      'failed; will retry',
     );
-    logger.info({ reason: error.message }, 'canceled by handler');
-    if (batchCompleted) announceBatch(deps, delivery);
-    return 'canceled';
+    return 'retry';
+  } catch (settleError) {
+    if (!(settleError instanceof SupersededDeliveryError)) throw settleError;
+    logger.info({ err: error }, 'delivery superseded by a newer attempt; its failure is discarded');
+    return 'stale';
   }
-  const failure = failureOf(error);
-  if (failure.type === 'PERMANENT' || delivery.attempt >= delivery.maxAttempts) {
-    return troubleshoot(deps, delivery, envelope, logger, failure);
-  }
-  const delay = retryDelaySeconds(delivery.attempt, currentBackoff(deps, delivery));
-  await deps.pool.transaction(async (tx) => {
-    if (await ownsCommand(tx, delivery)) await retryDeliveryLater(tx, delivery, failure, delay);
-  });
-  logger.warn({ errorCode: failure.code, err: error, retryInSeconds: delay }, 'failed; will retry');
-  return 'retry';
 }
 
 function currentBackoff(deps: DeliverDeps, delivery: Delivery): readonly number[] {
@@ -410,11 +417,16 @@ async function troubleshoot(
   logger: Logger,
   failure: CommandFailure,
 ): Promise<DeliveryOutcome> {
-  const batchCompleted = await deps.pool.transaction(async (tx) =>
-    (await ownsCommand(tx, delivery))
-      ? moveDeliveryToTroubleshooting(tx, delivery, failure, envelope)
-      : false,
-  );
+  let batchCompleted: boolean;
+  try {
+    batchCompleted = await deps.pool.transaction((tx) =>
+      troubleshootDelivery(tx, delivery, failure, envelope),
+    );
+  } catch (error) {
+    if (!(error instanceof SupersededDeliveryError)) throw error;
+    logger.info({ errorCode: failure.code }, 'delivery superseded by a newer attempt; not moved');
+    return 'stale';
+  }
   logger.warn(
     { errorType: failure.type, errorCode: failure.code, error: failure.message },
     'moved to troubleshooting queue',

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { nextBackoffMs } from './reconnect-backoff.ts';
 
 export interface NotifyListenerOptions {
-  readonly databaseUrl: string;
+  /** Where to connect: see listenConnectionOf. */
+  readonly connection: pg.ClientConfig;
   readonly channel: string;
   readonly onNotify: () => void;
   readonly logger: Logger;
@@ -44,15 +45,15 @@ export class NotifyListener {
     const { logger, reconnectMinMs, reconnectMaxMs } = this.#options;
     let delay = 0;
     while (!this.#stopped) {
-      const ended = await this.#listenOnce(firstAttempt).catch((error: unknown) => {
+      const listening = await this.#listenOnce(firstAttempt).catch((error: unknown) => {
         logger.warn({ err: error }, 'LISTEN connection failed; polling until it is back');
         return undefined;
       });
       firstAttempt();
       if (this.#stopped) return;
-      if (ended) {
+      if (listening) {
         delay = 0;
-        await ended;
+        await listening.ended;
         if (this.#stopped) return;
         logger.warn('LISTEN connection lost; reconnecting');
       }
@@ -61,13 +62,14 @@ export class NotifyListener {
     }
   }
 
-  /** Connects and LISTENs; the returned promise settles when the connection ends. */
-  async #listenOnce(onListening: () => void): Promise<Promise<void>> {
-    const { databaseUrl, channel, onNotify } = this.#options;
-    const client = new pg.Client({
-      connectionString: databaseUrl,
-      application_name: 'commandbus-listener',
-    });
+  /**
+   * Connects and LISTENs; `ended` settles when the connection ends. It is
+   * wrapped: an async function that returned the promise itself would not
+   * resolve before the connection ended.
+   */
+  async #listenOnce(onListening: () => void): Promise<{ readonly ended: Promise<void> }> {
+    const { connection, channel, onNotify } = this.#options;
+    const client = new pg.Client(connection);
     this.#client = client;
     const ended = new Promise<void>((resolve) => {
       client.on('end', resolve);
@@ -79,6 +81,6 @@ export class NotifyListener {
     onListening();
     // A NOTIFY sent while we were disconnected is gone; look at the queue now.
     onNotify();
-    return ended;
+    return { ended };
   }
 }

@@ -1,14 +1,15 @@
 // How a delivery ends, each in the transaction it is given (docs/lifecycle.md,
-// "How a delivery ends"). Every one first re-checks, under the command row's lock,
-// that this delivery is still the current attempt: a delivery whose lease
-// lapsed and that another worker took over must not finish the command.
+// "How a delivery ends"). Every one is refused with SupersededDeliveryError
+// unless this delivery is still the current attempt, by one rule
+// (DELIVERY_OWNS_COMMAND in the schema lib): a delivery whose lease lapsed and
+// that another worker took over must not settle the command.
 import type { CommonQueryMethods } from 'slonik';
 import {
   archivePayloads,
   completeCommands,
   failCommand,
   finishCommand,
-  lockCommand,
+  lockOwnedCommand,
   type CompletedCommand,
 } from '@commandbus/commandbus-schema';
 import { archive, setVt } from '@commandbus/pgmq';
@@ -28,10 +29,18 @@ export interface CommandFailure {
   readonly message: string;
 }
 
-/** True when `delivery` still owns the command: IN_PROGRESS at this attempt. Locks the row. */
-export async function ownsCommand(tx: CommonQueryMethods, delivery: Delivery): Promise<boolean> {
-  const row = await lockCommand(tx, { domain: delivery.domain, commandId: delivery.commandId });
-  return row !== null && row.status === 'IN_PROGRESS' && row.attempts === delivery.attempt;
+/**
+ * Locks the command for a failing delivery, or throws SupersededDeliveryError
+ * when a newer delivery owns it. The success path gets the same answer from
+ * completeCommands, whose UPDATE applies the same rule.
+ */
+async function claimCommand(tx: CommonQueryMethods, delivery: Delivery): Promise<void> {
+  const owned = await lockOwnedCommand(tx, {
+    domain: delivery.domain,
+    commandId: delivery.commandId,
+    attempt: delivery.attempt,
+  });
+  if (!owned) throw new SupersededDeliveryError(delivery.commandId, delivery.attempt);
 }
 
 /** A delivery whose lease lapsed and that a newer attempt took over: it must not finish. */
@@ -69,6 +78,7 @@ export async function cancelDelivery(
   delivery: Delivery,
   reason: string,
 ): Promise<boolean> {
+  await claimCommand(tx, delivery);
   const batchCompleted = await finishCommand(tx, {
     domain: delivery.domain,
     commandId: delivery.commandId,
@@ -91,6 +101,7 @@ export async function retryDeliveryLater(
   failure: CommandFailure,
   delaySeconds: number,
 ): Promise<void> {
+  await claimCommand(tx, delivery);
   await failCommand(tx, {
     domain: delivery.domain,
     commandId: delivery.commandId,
@@ -102,6 +113,17 @@ export async function retryDeliveryLater(
     msgId: delivery.msgId,
   });
   await setVt(tx, { queue: delivery.queue, msgId: delivery.msgId, vt: delaySeconds });
+}
+
+/** A failing delivery's move to the troubleshooting queue, refused when it is superseded. */
+export async function troubleshootDelivery(
+  tx: CommonQueryMethods,
+  delivery: Delivery,
+  failure: CommandFailure,
+  payload: unknown,
+): Promise<boolean> {
+  await claimCommand(tx, delivery);
+  return moveDeliveryToTroubleshooting(tx, delivery, failure, payload);
 }
 
 /**

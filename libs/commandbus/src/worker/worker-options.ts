@@ -9,10 +9,12 @@ import { ConfigError } from '../errors.ts';
 import type { BatchCompletedEvent } from './deliver.ts';
 
 export interface WorkerOptions {
+  /**
+   * The pool handlers and the worker's statements run on. The worker's
+   * LISTEN connection (for NOTIFY wake-ups) is opened with the same settings.
+   */
   readonly pool: DatabasePool;
   readonly domain: string;
-  /** For the LISTEN connection. Without it the worker only polls. */
-  readonly databaseUrl?: string;
   /** Handlers running at once. Default 10. */
   readonly concurrency?: number;
   /** Lease in seconds. Default 30. */
@@ -32,7 +34,6 @@ export interface WorkerOptions {
 export interface ResolvedWorkerOptions {
   readonly pool: DatabasePool;
   readonly domain: string;
-  readonly databaseUrl: string | undefined;
   readonly concurrency: number;
   readonly visibilityTimeoutSeconds: number;
   readonly pollIntervalMs: number;
@@ -56,7 +57,6 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   return {
     pool: options.pool,
     domain: options.domain,
-    databaseUrl: options.databaseUrl,
     concurrency: positiveInteger('concurrency', options.concurrency ?? DEFAULTS.concurrency),
     visibilityTimeoutSeconds: positiveInteger(
       'visibilityTimeoutSeconds',

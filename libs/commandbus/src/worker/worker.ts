@@ -14,6 +14,7 @@ import { CompletionBatcher } from './completion-batcher.ts';
 import { startDeliveries, type DeliverDeps, type DeliveryOutcome } from './deliver.ts';
 import { HandlerSlots } from './handler-slots.ts';
 import type { CommandHandler, RegisteredHandler } from './handler.ts';
+import { listenConnectionOf } from './listen-connection.ts';
 import { NotifyListener } from './notify-listener.ts';
 import { nextBackoffMs } from './reconnect-backoff.ts';
 import { Wakeup } from './wakeup.ts';
@@ -79,12 +80,13 @@ export class Worker {
 
   async start(): Promise<void> {
     if (this.#loop) throw new ConfigError('worker already started');
-    const { pool, databaseUrl } = this.#options;
+    const { pool } = this.#options;
     const queues = new QueueRegistry(pool);
     await queues.ensureCreated(this.queue);
-    if (databaseUrl) {
+    const connection = listenConnectionOf(pool);
+    if (connection) {
       this.#listener = new NotifyListener({
-        databaseUrl,
+        connection,
         channel: notifyChannel(this.domain),
         onNotify: () => this.#wakeup.wake(),
         logger: this.#logger,
@@ -92,6 +94,11 @@ export class Worker {
         reconnectMaxMs: DEFAULTS.reconnectMaxMs,
       });
       await this.#listener.start();
+    } else {
+      this.#logger.warn(
+        { pollIntervalMs: this.#options.pollIntervalMs },
+        'the pool does not say how it connects: no LISTEN, the worker polls',
+      );
     }
     const deps: DeliverDeps = {
       pool,

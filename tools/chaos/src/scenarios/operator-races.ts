@@ -82,9 +82,9 @@ async function inTroubleshooting(pool: DatabasePool, ids: readonly string[]): Pr
 }
 
 function act(operator: Operator, action: Action, id: string): Promise<OperatorActionResult> {
-  if (action === 'retry') return operator.retry(DOMAIN, id);
-  if (action === 'cancel') return operator.cancel(DOMAIN, id, 'chaos race');
-  return operator.complete(DOMAIN, id, { by: 'chaos race' });
+  if (action === 'retry') return operator.retry(id);
+  if (action === 'cancel') return operator.cancel(id, 'chaos race');
+  return operator.complete(id, { by: 'chaos race' });
 }
 
 function describe(error: unknown): string {
@@ -164,7 +164,7 @@ async function raceWorkers(
         // it completes: most attempts race a worker that holds the item.
         while (Date.now() < deadline) {
           try {
-            const result = await operator.retry(DOMAIN, id);
+            const result = await operator.retry(id);
             retries.set(id, (retries.get(id) ?? 0) + 1);
             if (result.batchCompleted)
               races.announced.set(batch.batchId, (races.announced.get(batch.batchId) ?? 0) + 1);
@@ -207,8 +207,8 @@ export const operatorRaces: Scenario = {
     const races: Races = { expected: new Map(), violations: [], announced: new Map() };
     try {
       const operators = [
-        new Operator({ pool: pools[0], logger: silentLogger, actor: 'chaos-a' }),
-        new Operator({ pool: pools[1], logger: silentLogger, actor: 'chaos-b' }),
+        new Operator({ pool: pools[0], domain: DOMAIN, logger: silentLogger, actor: 'chaos-a' }),
+        new Operator({ pool: pools[1], domain: DOMAIN, logger: silentLogger, actor: 'chaos-b' }),
       ] as const;
       const rounds = Math.max(PAIRS.length * 2, Math.min(90, Math.round(context.commands / 50)));
       await racePairs(context, operators, races, rounds);

@@ -1,5 +1,6 @@
 // The worker's LISTEN connection going away: polling carries on, and once the
 // listener is back it catches up and NOTIFY wakes the worker again.
+import { pino } from 'pino';
 import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -73,12 +74,27 @@ describe('worker NOTIFY listener', () => {
   it('keeps taking commands by polling while its LISTEN connection is down, and LISTENs again once it can', async () => {
     const domain = 'wn_outage';
     const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      {
+        write: (line: string) =>
+          warnings.push(z.object({ msg: z.string() }).parse(JSON.parse(line)).msg),
+      },
+    );
     await prepareListenerOutage();
     try {
-      await startWorker(db(), { domain, pollIntervalMs: 200 }, (w) =>
+      await startWorker(db(), { domain, pollIntervalMs: 200, logger }, (w) =>
         w.register(ping, () => undefined),
       );
       const killed = await cutListener();
+      // The loss is logged, and so is each reconnection the outage refuses.
+      await waitFor(
+        () =>
+          warnings.includes('LISTEN connection lost; reconnecting') &&
+          warnings.includes('LISTEN connection failed; polling until it is back'),
+        { description: 'the lost connection and a refused reconnection to be logged' },
+      );
 
       const sent = await Promise.all([1, 2, 3].map(() => producer.send(ping, { data: {} })));
       for (const { commandId } of sent) {

@@ -43,6 +43,10 @@ export type { WorkerOutcomeCounts } from './worker/worker.ts';
 export type { WorkerOptions } from './worker/worker-options.ts';
 export type { BatchCompletedEvent, DeliveryOutcome } from './worker/deliver.ts';
 export type { CommandHandler, HandlerContext, ReceivedCommand } from './worker/handler.ts';
+// Replies: a sender reads its commands' replies, parsed by command type.
+export { ReplyReader } from './replies/reply-reader.ts';
+export type { ReplyCallback, ReplyContext, ReplyReaderOptions } from './replies/reply-reader.ts';
+export type { FailureReply, InvalidReply, Reply, SuccessReply } from './replies/parse-reply.ts';
 // Operator: the troubleshooting queue, batches and queries (docs/lifecycle.md,
 // "The troubleshooting queue").
 export { Operator } from './operator/operator.ts';

@@ -16,14 +16,7 @@ export const MIGRATION_ERROR_CODES = [
 ] as const;
 export type MigrationErrorCode = (typeof MIGRATION_ERROR_CODES)[number];
 
-export class MigrationError extends CommandBusError {
-  declare readonly code: MigrationErrorCode;
-
-  constructor(code: MigrationErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-    this.name = 'MigrationError';
-  }
-}
+export class MigrationError extends CommandBusError<MigrationErrorCode> {}
 
 /** A file in a location that is not `V<version>__<description>.sql`. */
 export class InvalidFileNameError extends MigrationError {
@@ -35,7 +28,6 @@ export class InvalidFileNameError extends MigrationError {
       `${file} in ${location} is not a migration file name: expected V<version>__<description>.sql ` +
         `(version digits separated by "." or "_", two underscores before the description)`,
     );
-    this.name = 'InvalidFileNameError';
     this.file = file;
   }
 }
@@ -57,7 +49,6 @@ export class ValidationError extends MigrationError {
 
   constructor(issues: readonly [ValidationIssue, ...ValidationIssue[]]) {
     super(issues[0].code, `validation failed: ${issues.map((issue) => issue.message).join('; ')}`);
-    this.name = 'ValidationError';
     this.issues = issues;
   }
 }
@@ -95,7 +86,6 @@ export class MigrationFailedError extends MigrationError {
         `its changes were rolled back, earlier migrations stay applied`,
       { cause: fields.cause },
     );
-    this.name = 'MigrationFailedError';
     this.script = fields.script;
     this.databaseMessage = fields.databaseMessage;
     this.sqlState = fields.sqlState;

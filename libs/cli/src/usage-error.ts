@@ -5,6 +5,5 @@ import { CommandBusError } from '@commandbus/errors';
 export class UsageError extends CommandBusError {
   constructor(message: string) {
     super('USAGE', message);
-    this.name = 'UsageError';
   }
 }

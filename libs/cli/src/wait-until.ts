@@ -6,7 +6,6 @@ import { CommandBusError } from '@commandbus/errors';
 export class WaitTimeoutError extends CommandBusError {
   constructor(description: string, timeoutMs: number) {
     super('WAIT_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${description}`);
-    this.name = 'WaitTimeoutError';
   }
 }
 

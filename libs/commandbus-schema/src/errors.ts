@@ -44,7 +44,6 @@ export class StoredProcedureError extends CommandBusError {
     options?: ErrorOptions,
   ) {
     super(code, message, options);
-    this.name = 'StoredProcedureError';
     this.procedure = procedure;
     this.sqlState = sqlState;
   }

@@ -27,15 +27,6 @@ import {
 
 const charge = defineCommand({ type: 'test.Charge', data: z.object({ amount: z.number() }) });
 
-async function rejection(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to be rejected');
-}
-
 describe('errors of public methods, caught with classes from the public entry', () => {
   const db = useBusDatabase();
   const producer = (domain: string) =>
@@ -51,9 +42,9 @@ describe('errors of public methods, caught with classes from the public entry', 
 
   it('Producer.send with a reply queue name PGMQ refuses is InvalidQueueNameError, and writes nothing', async () => {
     const domain = 'errors_reply_name';
-    const error = await rejection(() =>
-      producer(domain).send(charge, { data: { amount: 1 }, replyTo: 'replies$x' }),
-    );
+    const error = await producer(domain)
+      .send(charge, { data: { amount: 1 }, replyTo: 'replies$x' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidQueueNameError);
     expect(error).toBeInstanceOf(PgmqError);
     expect(error).toBeInstanceOf(CommandBusError);
@@ -76,7 +67,7 @@ describe('errors of public methods, caught with classes from the public entry', 
     expect(await dropQueue(db().pool, { queue: commandQueueName(domain) })).toBe(true);
 
     const operator = new Operator({ pool: db().pool, domain, logger: quietLogger, actor: 'alice' });
-    const error = await rejection(() => operator.retry(commandId));
+    const error = await operator.retry(commandId).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(QueueNotFoundError);
     expect(error).toBeInstanceOf(CommandBusError);
     expect(error).toMatchObject({ code: 'QUEUE_NOT_FOUND', queue: commandQueueName(domain) });

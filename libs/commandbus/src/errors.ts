@@ -3,26 +3,15 @@
 import { CommandBusError } from '@commandbus/errors';
 
 /** Try again later (also what any unknown exception from a handler means). */
-export class TransientCommandError extends CommandBusError {
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-    this.name = 'TransientCommandError';
-  }
-}
+export class TransientCommandError extends CommandBusError {}
 
 /** Retrying cannot help: straight to the troubleshooting queue. */
-export class PermanentCommandError extends CommandBusError {
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-    this.name = 'PermanentCommandError';
-  }
-}
+export class PermanentCommandError extends CommandBusError {}
 
 /** The handler decided the command should not be carried out: CANCELED, reply CANCELED. */
 export class CancelCommandError extends CommandBusError {
   constructor(reason: string) {
     super('CANCELED_BY_HANDLER', reason);
-    this.name = 'CancelCommandError';
   }
 }
 
@@ -32,7 +21,6 @@ export class PayloadTooLargeError extends CommandBusError {
       'PAYLOAD_TOO_LARGE',
       `command ${commandId}: data is ${bytes} bytes serialised, over the limit of ${limit}`,
     );
-    this.name = 'PayloadTooLargeError';
   }
 }
 
@@ -46,7 +34,6 @@ export class DuplicateCommandError extends CommandBusError {
         commandIds.length > 5 ? ` and ${commandIds.length - 5} more` : ''
       }`,
     );
-    this.name = 'DuplicateCommandError';
     this.commandIds = commandIds;
   }
 }
@@ -56,7 +43,6 @@ export class DuplicateBatchError extends CommandBusError {
   readonly batchId: string;
   constructor(domain: string, batchId: string, options?: ErrorOptions) {
     super('DUPLICATE_BATCH', `domain ${domain}: batch_id already exists: ${batchId}`, options);
-    this.name = 'DuplicateBatchError';
     this.batchId = batchId;
   }
 }
@@ -64,21 +50,18 @@ export class DuplicateBatchError extends CommandBusError {
 export class ConfigError extends CommandBusError {
   constructor(message: string) {
     super('INVALID_CONFIG', message);
-    this.name = 'ConfigError';
   }
 }
 
 export class CommandNotFoundError extends CommandBusError {
   constructor(domain: string, commandId: string) {
     super('COMMAND_NOT_FOUND', `domain ${domain}: no command ${commandId}`);
-    this.name = 'CommandNotFoundError';
   }
 }
 
 export class BatchNotFoundError extends CommandBusError {
   constructor(domain: string, batchId: string) {
     super('BATCH_NOT_FOUND', `domain ${domain}: no batch ${batchId}`);
-    this.name = 'BatchNotFoundError';
   }
 }
 
@@ -90,7 +73,6 @@ export class NotInTroubleshootingError extends CommandBusError {
       'NOT_IN_TROUBLESHOOTING',
       `domain ${domain}: command ${commandId} is ${status}, not IN_TROUBLESHOOTING_QUEUE`,
     );
-    this.name = 'NotInTroubleshootingError';
     this.status = status;
   }
 }

@@ -15,6 +15,14 @@ describe('the error root', () => {
     });
   });
 
+  it('a subclass is named after its class without setting a name itself', () => {
+    class LeaseLostError extends CommandBusError<'LEASE_LOST'> {}
+    const error = new LeaseLostError('LEASE_LOST', 'lease lost');
+    expect(error.name).toBe('LeaseLostError');
+    expect(String(error)).toBe('LeaseLostError: lease lost');
+    expect(error).toBeInstanceOf(CommandBusError);
+  });
+
   it('InvalidInputError is a CommandBusError that names the field, the rule and the value', () => {
     const error = new InvalidInputError('INVALID_DOMAIN', 'domain: "Pay" is invalid', {
       field: 'domain',

@@ -24,7 +24,6 @@ export class InvalidInputError extends CommandBusError {
 
   constructor(code: string, message: string, details: InvalidInputDetails = {}) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'InvalidInputError';
     this.field = details.field;
     this.rule = details.rule;
     this.value = details.value;

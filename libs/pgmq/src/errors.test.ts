@@ -14,18 +14,11 @@ import { send } from './send.ts';
 
 const db = useTestDatabase();
 
-async function rejection(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to be rejected');
-}
-
 describe('pgmq errors under the command bus root', () => {
   it('sending to a queue nobody created is a QueueNotFoundError, a PgmqError and a CommandBusError', async () => {
-    const error = await rejection(() => send(db().pool, { queue: 'never_created', message: 1 }));
+    const error = await send(db().pool, { queue: 'never_created', message: 1 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(QueueNotFoundError);
     expect(error).toBeInstanceOf(PgmqError);
     expect(error).toBeInstanceOf(CommandBusError);
@@ -34,14 +27,18 @@ describe('pgmq errors under the command bus root', () => {
   });
 
   it('a queue name PGMQ would refuse is an InvalidQueueNameError with code INVALID_QUEUE_NAME', async () => {
-    const error = await rejection(() => send(db().pool, { queue: 'a;drop', message: 1 }));
+    const error = await send(db().pool, { queue: 'a;drop', message: 1 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(InvalidQueueNameError);
     expect(error).toBeInstanceOf(CommandBusError);
     expect(error).toMatchObject({ code: 'INVALID_QUEUE_NAME', queue: 'a;drop' });
   });
 
   it('other bad input is an InvalidArgumentError with code INVALID_ARGUMENT', async () => {
-    const error = await rejection(() => read(db().pool, { queue: 'any_queue', vt: -1, qty: 1 }));
+    const error = await read(db().pool, { queue: 'any_queue', vt: -1, qty: 1 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect(error).toBeInstanceOf(CommandBusError);
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'vt', value: -1 });

@@ -10,14 +10,7 @@ export const PGMQ_ERROR_CODES = [
 export type PgmqErrorCode = (typeof PGMQ_ERROR_CODES)[number];
 
 /** Root of every error thrown by `@commandbus/pgmq`; a CommandBusError like every other. */
-export class PgmqError extends CommandBusError {
-  declare readonly code: PgmqErrorCode;
-
-  constructor(code: PgmqErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-    this.name = 'PgmqError';
-  }
-}
+export class PgmqError extends CommandBusError<PgmqErrorCode> {}
 
 /** A queue name PGMQ would refuse (or could not turn into a table name). No SQL ran. */
 export class InvalidQueueNameError extends PgmqError {
@@ -26,7 +19,6 @@ export class InvalidQueueNameError extends PgmqError {
 
   constructor(queue: unknown, rule: string) {
     super('INVALID_QUEUE_NAME', `invalid queue name ${describe(queue)}: ${rule}`);
-    this.name = 'InvalidQueueNameError';
     this.queue = queue;
     this.rule = rule;
   }
@@ -40,7 +32,6 @@ export class InvalidArgumentError extends PgmqError {
 
   constructor(field: string, value: unknown, rule: string, options?: ErrorOptions) {
     super('INVALID_ARGUMENT', `invalid ${field} ${describe(value)}: ${rule}`, options);
-    this.name = 'InvalidArgumentError';
     this.field = field;
     this.rule = rule;
     this.value = value;
@@ -53,7 +44,6 @@ export class QueueNotFoundError extends PgmqError {
 
   constructor(queue: string, options?: ErrorOptions) {
     super('QUEUE_NOT_FOUND', `queue ${JSON.stringify(queue)} does not exist`, options);
-    this.name = 'QueueNotFoundError';
     this.queue = queue;
   }
 }

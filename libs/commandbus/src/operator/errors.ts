@@ -16,7 +16,6 @@ export class PayloadNotRetryableError extends CommandBusError {
       'PAYLOAD_NOT_RETRYABLE',
       `domain ${domain}: command ${commandId} cannot be retried: ${reason}; cancel or complete it instead`,
     );
-    this.name = 'PayloadNotRetryableError';
     this.commandId = commandId;
     this.reason = reason;
   }

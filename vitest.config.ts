@@ -27,9 +27,16 @@ function projectRoots(): string[] {
   );
 }
 
+const sourceConditions = [SOURCE_CONDITION, ...defaultServerConditions];
+const resolveSources = {
+  ssr: { resolve: { conditions: sourceConditions } },
+  // The environment vitest loads the global setup in.
+  environments: { __vitest__: { resolve: { conditions: sourceConditions } } },
+};
+
 function workspaceProject(root: string): TestProjectInlineConfiguration {
   return {
-    ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+    ...resolveSources,
     test: {
       name: path.basename(root),
       root,
@@ -44,6 +51,8 @@ function workspaceProject(root: string): TestProjectInlineConfiguration {
 // One PostgreSQL per test run (started by the global setup, unless
 // TEST_DATABASE_URL names one); every test file gets its own database from it.
 export default defineConfig({
+  // The global setup is loaded by the root, not by a project.
+  ...resolveSources,
   test: {
     globalSetup: ['./libs/testing/src/global-setup.ts'],
     projects: projectRoots().map(workspaceProject),

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `npm run migrate -- migrate | validate | info`: the Flyway-compatible
 // migrator for people (tables) and scripts (--json, exit codes 0 / 1 / 2).
 import path from 'node:path';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { metrics } from './metrics.ts';
 import { createQueue } from './queue-admin.ts';
-import { databaseClock, queueRowVts } from './queue-table-fixture.ts';
+import { databaseClock, queueRowVts } from './test-support/queue-table-fixture.ts';
 import { pop, read, readWithPoll } from './read.ts';
 import { send, sendBatch } from './send.ts';
 import { setVt } from './set-vt.ts';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { QueueNotFoundError } from './errors.ts';
 import { metrics } from './metrics.ts';
 import { createQueue } from './queue-admin.ts';
-import { databaseClock, queueRowVts } from './queue-table-fixture.ts';
+import { databaseClock, queueRowVts } from './test-support/queue-table-fixture.ts';
 import { read } from './read.ts';
 import { send, sendBatch } from './send.ts';
 

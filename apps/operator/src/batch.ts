@@ -1,6 +1,7 @@
 // `operator batch show <id>` and `operator batch list`: batches with their counters.
 import { Option, type Command } from 'commander';
-import { BATCH_STATUSES, type BatchStatus } from '@commandbus/commandbus';
+import { type BatchStatus } from '@commandbus/commandbus';
+import { BATCH_STATUSES } from '@commandbus/commandbus/internals';
 import { parseNonNegativeInt } from '@commandbus/cli';
 import { listBatchesOfEveryDomain } from '@commandbus/commandbus/internals';
 import {

@@ -1,6 +1,7 @@
 // `operator commands list`: search commands by status, type, batch and creation time.
 import { Option, type Command } from 'commander';
-import { COMMAND_STATUSES, type CommandStatus } from '@commandbus/commandbus';
+import { type CommandStatus } from '@commandbus/commandbus';
+import { COMMAND_STATUSES } from '@commandbus/commandbus/internals';
 import { parseNonNegativeInt } from '@commandbus/cli';
 import { listCommandsOfEveryDomain } from '@commandbus/commandbus/internals';
 import { group, subcommand, withDomainOrAll, type ConnectionOptions } from './connection.ts';

@@ -2,7 +2,7 @@
 // (exit 2) before any connection is opened.
 import { InvalidArgumentError } from 'commander';
 import { integerParser, patternParser } from '@commandbus/cli';
-import { DOMAIN_PATTERN, MAX_PAGE_SIZE, UUID_PATTERN } from '@commandbus/commandbus';
+import { DOMAIN_PATTERN, MAX_PAGE_SIZE, UUID_PATTERN } from '@commandbus/commandbus/internals';
 
 /** A domain name, checked before any connection is opened. */
 export const parseDomain = patternParser(DOMAIN_PATTERN, 'a domain');

@@ -4,13 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { z } from 'zod';
-import {
-  defineCommand,
-  DOMAIN_PATTERN,
-  openPool,
-  Producer,
-  type BatchItem,
-} from '@commandbus/commandbus';
+import { defineCommand, openPool, Producer, type BatchItem } from '@commandbus/commandbus';
+import { DOMAIN_PATTERN } from '@commandbus/commandbus/internals';
 import {
   parseJsonObject,
   patternParser,

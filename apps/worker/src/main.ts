@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
-import { DOMAIN_PATTERN, openPool, Worker, defaultLogger } from '@commandbus/commandbus';
+import { openPool, Worker } from '@commandbus/commandbus';
+import { DOMAIN_PATTERN, defaultLogger } from '@commandbus/commandbus/internals';
 import {
   parsePositiveInt,
   patternParser,

@@ -1,34 +1,13 @@
 // Public API of @commandbus/commandbus-schema: the V001 migration's location,
-// its value sets, typed wrappers of every stored procedure and the row-level
-// queries the producer, worker and operator build on. Anything not listed here
-// is private to this lib.
+// the value sets and rows its callers read, typed wrappers of every stored
+// procedure and the row-level queries the producer, worker and operator build
+// on. Anything not listed here is private to this lib.
 
 export { schemaSqlDir } from './sql-dir.ts';
 export { namePreparedStatements } from './prepared-statements.ts';
 
-export {
-  AUDIT_EVENT_TYPES,
-  BATCH_STATUSES,
-  BATCH_UPDATE_TYPES,
-  COMMAND_STATUSES,
-  FINISH_STATUSES,
-  TERMINAL_COMMAND_STATUSES,
-  auditEventTypeSchema,
-  batchStatusSchema,
-  batchUpdateTypeSchema,
-  commandStatusSchema,
-  finishStatusSchema,
-  isTerminalCommandStatus,
-  terminalCommandStatusSchema,
-} from './model.ts';
-export type {
-  AuditEventType,
-  BatchStatus,
-  BatchUpdateType,
-  CommandStatus,
-  FinishStatus,
-  TerminalCommandStatus,
-} from './model.ts';
+export { BATCH_STATUSES, COMMAND_STATUSES } from './model.ts';
+export type { BatchStatus, CommandStatus } from './model.ts';
 
 export {
   CommandBusError,
@@ -40,31 +19,14 @@ export {
 export type { InvalidInputCode, InvalidInputDetails, StoredProcedureErrorCode } from './errors.ts';
 
 export {
-  CHANNEL_PATTERN,
   DOMAIN_PATTERN,
   MAX_PAGE_SIZE,
   UUID_PATTERN,
-  assertAuditEventType,
-  assertBatchStatus,
-  assertBatchUpdateType,
-  assertCommandStatus,
   assertDomain,
-  assertFinishStatus,
-  assertInteger,
-  assertMsgId,
-  assertOptionalUuid,
   assertUuid,
-  describeValue,
   ruleViolation,
 } from './validation.ts';
 
-export {
-  archivedPayloadRowSchema,
-  auditRowSchema,
-  batchRowSchema,
-  commandRowSchema,
-  receivedCommandRowSchema,
-} from './rows.ts';
 export type {
   ArchivedPayloadRow,
   AuditRow,
@@ -73,13 +35,6 @@ export type {
   ReceivedCommandRow,
 } from './rows.ts';
 
-export { PROCEDURES, PROCEDURE_SCHEMA } from './procedures/registry.ts';
-export type {
-  ProcedureName,
-  ProcedureParameter,
-  ProcedureSpec,
-  PgTypeName,
-} from './procedures/registry.ts';
 export { receiveCommand } from './procedures/receive-command.ts';
 export type { ReceiveCommandInput } from './procedures/receive-command.ts';
 export { finishCommand } from './procedures/finish-command.ts';
@@ -95,51 +50,28 @@ export { tsqRetry } from './procedures/tsq-retry.ts';
 export type { BatchRefInput } from './procedures/batch-input.ts';
 
 export { insertCommands } from './queries/insert-commands.ts';
-export type { InsertCommandInput } from './queries/insert-commands.ts';
 export { insertBatch } from './queries/insert-batch.ts';
-export type { InsertBatchInput } from './queries/insert-batch.ts';
 export { insertAuditEvents } from './queries/insert-audit-events.ts';
-export type { AuditEventInput } from './queries/insert-audit-events.ts';
 export { archivePayloads } from './queries/archive-payloads.ts';
-export type { ArchivePayloadInput } from './queries/archive-payloads.ts';
 export { getArchivedPayload, getArchivedPayloads } from './queries/get-archived-payload.ts';
-export type { CommandRefInput } from './queries/command-ref.ts';
 export { getCommand } from './queries/get-command.ts';
 export { lockCommand } from './queries/lock-command.ts';
 export { lockOwnedCommand } from './queries/delivery-ownership.ts';
-export type { DeliveryRefInput } from './queries/delivery-ownership.ts';
 export { transitionCommand } from './queries/transition-command.ts';
-export type { TransitionCommandInput } from './queries/transition-command.ts';
 export { getAuditTrail } from './queries/get-audit-trail.ts';
 export { listCommands } from './queries/list-commands.ts';
 export type { ListCommandsInput } from './queries/list-commands.ts';
 export { getBatch } from './queries/get-batch.ts';
-export type { BatchKeyInput } from './queries/get-batch.ts';
 export { listBatches } from './queries/list-batches.ts';
 export type { ListBatchesInput } from './queries/list-batches.ts';
 export { notifyWorkers } from './queries/notify-workers.ts';
-export type { NotifyWorkersInput } from './queries/notify-workers.ts';
 
 export { countCommandsByStatus, measureCompletionLatency } from './queries/command-stats.ts';
-export type {
-  CommandStatusCounts,
-  CompletionLatency,
-  StatsScope,
-} from './queries/command-stats.ts';
+export type { CommandStatusCounts } from './queries/command-stats.ts';
 export { receiveCommands } from './queries/receive-commands.ts';
-export type { ReceiveCommandsInput } from './queries/receive-commands.ts';
 export { completeCommands } from './queries/complete-commands.ts';
-export type {
-  CompleteCommandsInput,
-  CompletedCommand,
-  CompletedDelivery,
-} from './queries/complete-commands.ts';
+export type { CompletedCommand } from './queries/complete-commands.ts';
 export { enqueueCommands } from './queries/enqueue-commands.ts';
-export type {
-  EnqueueCommandInput,
-  EnqueueCommandsInput,
-  EnqueuedCommand,
-} from './queries/enqueue-commands.ts';
 export {
   countTroubleshootingItems,
   listTroubleshootingIds,
@@ -147,11 +79,5 @@ export {
   lockCommands,
   requeueCommands,
   tsqRetryEach,
-} from './queries/operator-queries.ts';
-export type {
-  ListTroubleshootingInput,
-  RequeueCommandInput,
-  TroubleshootingFilterInput,
-  TroubleshootingItemRow,
 } from './queries/operator-queries.ts';
 export { redactSecrets, redactUrl } from '@commandbus/errors';

@@ -10,7 +10,6 @@ import { getArchivedPayload, getCommand } from '@commandbus/commandbus-schema';
 import { deleteMessage } from '@commandbus/pgmq';
 import { waitFor } from '@commandbus/testing';
 import {
-  DEFAULTS,
   defineCommand,
   Operator,
   Producer,
@@ -20,6 +19,7 @@ import {
   type SendInput,
   type WorkerOptions,
 } from '../src/index.ts';
+import { DEFAULTS } from '../src/internals.ts';
 import {
   commandState,
   queueDepth,

@@ -11,9 +11,9 @@ import {
   defineCommand,
   PermanentCommandError,
   Producer,
-  replyEnvelopeSchema,
   TransientCommandError,
 } from '../src/index.ts';
+import { replyEnvelopeSchema } from '../src/internals.ts';
 import {
   archiveDepth,
   auditTrail,

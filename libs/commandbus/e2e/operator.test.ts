@@ -23,9 +23,9 @@ import {
   PayloadNotRetryableError,
   PermanentCommandError,
   Producer,
-  replyEnvelopeSchema,
   type CommandStatus,
 } from '../src/index.ts';
+import { replyEnvelopeSchema } from '../src/internals.ts';
 import {
   archiveDepth,
   auditTrail,

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { dropQueue } from '@commandbus/pgmq';
 import {
   CommandBusError,
-  commandQueueName,
   defineCommand,
   InvalidQueueNameError,
   Operator,
@@ -17,6 +16,7 @@ import {
   Producer,
   QueueNotFoundError,
 } from '../src/index.ts';
+import { commandQueueName } from '../src/internals.ts';
 import {
   auditTrail,
   quietLogger,

@@ -13,9 +13,8 @@ import {
   Operator,
   PermanentCommandError,
   Producer,
-  replyEnvelopeSchema,
-  type ReplyEnvelope,
 } from '../src/index.ts';
+import { replyEnvelopeSchema, type ReplyEnvelope } from '../src/internals.ts';
 import {
   archiveDepth,
   auditTrail,

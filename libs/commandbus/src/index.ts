@@ -1,9 +1,8 @@
-// Public API of the command bus library: producer, worker, operator.
+// Public API of the command bus library: producer, worker, reply reader,
+// operator, their options, results and errors. Queue names, wire schemas and
+// other plumbing are in `@commandbus/commandbus/internals`.
 export { defineCommand } from './command-definition.ts';
 export type { CommandData, CommandDefinition, DataOf, ReplyOf } from './command-definition.ts';
-export { DEFAULTS } from './defaults.ts';
-export { commandEnvelopeSchema, replyEnvelopeSchema, REPLY_OUTCOMES } from './envelope.ts';
-export type { CommandEnvelope, ReplyEnvelope, ReplyOutcome } from './envelope.ts';
 export {
   BatchNotFoundError,
   CancelCommandError,
@@ -17,17 +16,15 @@ export {
   TransientCommandError,
 } from './errors.ts';
 export { CommandBusError, InvalidInputError, redactUrl } from '@commandbus/errors';
-export { namePreparedStatements, StoredProcedureError } from '@commandbus/commandbus-schema';
+export { StoredProcedureError } from '@commandbus/commandbus-schema';
 export {
   InvalidArgumentError,
   InvalidQueueNameError,
   PgmqError,
   QueueNotFoundError,
 } from '@commandbus/pgmq';
-export { defaultLogger } from './logger.ts';
 export { DatabaseUnavailableError, openPool } from './database.ts';
 export type { OpenPoolOptions } from './database.ts';
-export { commandQueueName, notifyChannel, replyQueueName } from './names.ts';
 export { Producer } from './producer/producer.ts';
 export type {
   BatchItem,
@@ -52,7 +49,6 @@ export type { FailureReply, InvalidReply, Reply, SuccessReply } from './replies/
 export { Operator } from './operator/operator.ts';
 export type { OperatorOptions } from './operator/operator.ts';
 export { PayloadNotRetryableError } from './operator/errors.ts';
-export { DEFAULT_PAGE_SIZE } from './operator/types.ts';
 export type {
   BatchDetails,
   CommandDetails,
@@ -72,14 +68,7 @@ export type {
   TroubleshootingItem,
   TroubleshootingPage,
 } from './operator/types.ts';
-// The schema's value sets and row types that the operator's results carry.
-export {
-  BATCH_STATUSES,
-  COMMAND_STATUSES,
-  DOMAIN_PATTERN,
-  MAX_PAGE_SIZE,
-  UUID_PATTERN,
-} from '@commandbus/commandbus-schema';
+// The row types and statuses that the operator's results carry.
 export type {
   AuditRow,
   BatchRow,

@@ -14,6 +14,8 @@ export {
   listCommandsOfEveryDomain,
   queueFiguresOfEveryDomain,
 } from './operator/every-domain.ts';
+export { countCommandsByStatus, measureCompletionLatency } from '@commandbus/commandbus-schema';
+export type { CommandStatusCounts } from '@commandbus/commandbus-schema';
 export {
   BATCH_STATUSES,
   COMMAND_STATUSES,

@@ -3,7 +3,7 @@
 // finished command, batch counters equal a recount, and each batch completed once.
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { commandQueueName } from '@commandbus/commandbus';
+import { commandQueueName } from '@commandbus/commandbus/internals';
 
 export const FINAL_STATUSES = ['COMPLETED', 'IN_TROUBLESHOOTING_QUEUE', 'CANCELED'] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];

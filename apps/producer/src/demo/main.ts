@@ -2,12 +2,9 @@
 // PostgreSQL unless DATABASE_URL is set, migrates, runs a worker, sends the
 // demo workload, shows live progress and ends with a summary.
 import { Command } from 'commander';
-import { Producer, Worker, openPool, defaultLogger } from '@commandbus/commandbus';
-import {
-  countCommandsByStatus,
-  getBatch,
-  measureCompletionLatency,
-} from '@commandbus/commandbus-schema';
+import { Operator, Producer, Worker, openPool } from '@commandbus/commandbus';
+import { defaultLogger } from '@commandbus/commandbus/internals';
+import { countCommandsByStatus, measureCompletionLatency } from '@commandbus/commandbus/internals';
 import { parsePositiveInt, runMain } from '@commandbus/cli';
 import { registerDemoHandlers } from '@commandbus/demo';
 import { startEmbeddedServer, type EmbeddedServer } from '@commandbus/embedded-postgres';
@@ -128,7 +125,7 @@ async function runDemo(
   const batchId = await sending;
   await worker.stop();
   const latency = await measureCompletionLatency(pool, { domain, since });
-  const batch = await getBatch(pool, { domain, batchId });
+  const { batch } = await new Operator({ pool, domain, logger }).getBatch(batchId);
   await pool.end();
   const finished = counts.completed + counts.canceled + counts.inTroubleshooting;
   return {

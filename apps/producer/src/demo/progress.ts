@@ -1,7 +1,7 @@
 // Live progress of a demo run: a bar on a TTY, a plain line every few
 // seconds otherwise (CI logs, pipes), and nothing at all with --json.
 import cliProgress from 'cli-progress';
-import type { CommandStatusCounts } from '@commandbus/commandbus-schema';
+import type { CommandStatusCounts } from '@commandbus/commandbus/internals';
 
 export interface ProgressFigures {
   readonly sent: number;

@@ -1,6 +1,7 @@
 // The operator API end to end on a real database: each action with its audit
 // and batch effects, replies, rejections, bad input, and the inspection side.
 import { randomUUID } from 'node:crypto';
+import { read } from '@commandbus/pgmq';
 import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -11,7 +12,6 @@ import {
   getCommand,
   receiveCommand,
 } from '@commandbus/commandbus-schema';
-import { read } from '@commandbus/pgmq';
 import { waitFor } from '@commandbus/testing';
 import {
   CommandNotFoundError,
@@ -24,8 +24,9 @@ import {
   PermanentCommandError,
   Producer,
   type CommandStatus,
+  ReplyReader,
+  type Reply,
 } from '../src/index.ts';
-import { replyEnvelopeSchema } from '../src/internals.ts';
 import {
   archiveDepth,
   auditTrail,
@@ -77,9 +78,14 @@ describe('operator', () => {
     return { ids, batchId };
   }
 
-  async function readReply(domain: string) {
-    const [message] = await read(db().pool, { queue: `${domain}__replies`, vt: 30, qty: 1 });
-    return message ? replyEnvelopeSchema.parse(message.message) : undefined;
+  /** The next reply of the domain, read (and deleted) through ReplyReader. */
+  async function readReply(domain: string): Promise<Reply | undefined> {
+    const reader = new ReplyReader({ pool: db().pool, domain, logger: quietLogger, batchSize: 1 });
+    let reply: Reply | undefined;
+    await reader.readOnce([charge, refund], (read) => {
+      reply = read;
+    });
+    return reply;
   }
 
   /** Rows and messages a rejected call must leave untouched. */
@@ -212,7 +218,7 @@ describe('operator', () => {
       completedCount: 1,
       inTroubleshootingCount: 0,
     });
-    expect(await readReply(domain)).toMatchObject({ command_id: commandId, outcome: 'SUCCESS' });
+    expect(await readReply(domain)).toMatchObject({ commandId, outcome: 'SUCCESS' });
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
   });
 
@@ -265,10 +271,9 @@ describe('operator', () => {
     const batchEvents = await getAuditTrail(db().pool, { domain, commandId: batchId ?? '' });
     expect(batchEvents.filter((e) => e.eventType === 'BATCH_COMPLETED')).toHaveLength(1);
     expect(await readReply(domain)).toMatchObject({
-      command_id: commandId,
-      command_type: 'test.Charge',
+      commandId,
+      commandType: 'test.Charge',
       outcome: 'CANCELED',
-      data: null,
       error: {
         type: 'CANCELED',
         code: 'CANCELED_BY_OPERATOR',
@@ -305,12 +310,11 @@ describe('operator', () => {
     const replies = [await readReply(domain), await readReply(domain)];
     expect(replies).toEqual([
       expect.objectContaining({
-        command_id: first,
+        commandId: first,
         outcome: 'SUCCESS',
         data: { receipt: 'R-1' },
-        error: null,
       }),
-      expect.objectContaining({ command_id: second, outcome: 'SUCCESS', data: null }),
+      expect.objectContaining({ commandId: second, outcome: 'SUCCESS', data: null }),
     ]);
   });
 

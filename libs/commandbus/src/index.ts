@@ -15,7 +15,7 @@ export {
   PermanentCommandError,
   TransientCommandError,
 } from './errors.ts';
-export { CommandBusError, InvalidInputError, redactUrl } from '@commandbus/errors';
+export { CommandBusError, InvalidInputError } from '@commandbus/errors';
 export { StoredProcedureError } from '@commandbus/commandbus-schema';
 export {
   InvalidArgumentError,

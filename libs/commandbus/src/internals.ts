@@ -4,6 +4,7 @@
 // send, handle or operate commands (that is `@commandbus/commandbus`), and
 // free to change with the library.
 export { DEFAULTS } from './defaults.ts';
+export { redactUrl } from '@commandbus/errors';
 export { defaultLogger } from './logger.ts';
 export { commandQueueName, notifyChannel, replyQueueName } from './names.ts';
 export { commandEnvelopeSchema, replyEnvelopeSchema } from './envelope.ts';

@@ -4,7 +4,7 @@
 // (docs/benchmarks.md). Prints a line per scenario, then the table.
 import { Command } from 'commander';
 import { parsePositiveInt, runMain, UsageError } from '@commandbus/cli';
-import { redactUrl } from '@commandbus/commandbus';
+import { redactUrl } from '@commandbus/commandbus/internals';
 import { runBench, type BenchOptions } from './bench-run.ts';
 import { SCENARIOS } from './scenarios.ts';
 

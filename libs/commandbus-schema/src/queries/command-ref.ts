@@ -1,5 +1,6 @@
-// The (domain, command_id) key that the single-command queries take.
-import { assertDomain, assertUuid } from '../validation.ts';
+// The (domain, command_id) key that the single-command queries take, and the
+// (domain, command_ids) form of the many-command ones.
+import { assertArray, assertDomain, assertUuid } from '../validation.ts';
 
 export interface CommandRefInput {
   readonly domain: string;
@@ -9,4 +10,13 @@ export interface CommandRefInput {
 export function assertCommandRef(input: CommandRefInput): void {
   assertDomain(input.domain);
   assertUuid('commandId', input.commandId);
+}
+
+export function assertCommandIds(
+  domain: unknown,
+  commandIds: unknown,
+): asserts commandIds is string[] {
+  assertDomain(domain);
+  assertArray('commandIds', commandIds);
+  commandIds.forEach((id, i) => assertUuid(`commandIds[${i}]`, id));
 }

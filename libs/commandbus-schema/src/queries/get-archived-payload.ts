@@ -5,19 +5,19 @@ import {
   archivedPayloadRowSchema,
   type ArchivedPayloadRow,
 } from '../rows.ts';
-import { assertArray, assertDomain, assertUuid } from '../validation.ts';
-import { assertCommandRef, type CommandRefInput } from './command-ref.ts';
+import { assertCommandIds, assertCommandRef, type CommandRefInput } from './command-ref.ts';
 
+/** One command's archived payload; the single case of getArchivedPayloads. */
 export async function getArchivedPayload(
   db: CommonQueryMethods,
   input: CommandRefInput,
 ): Promise<ArchivedPayloadRow | null> {
   assertCommandRef(input);
-  const row = await db.maybeOne(sql.type(archivedPayloadRecordSchema)`
-    SELECT * FROM commandbus.payload_archive
-     WHERE domain = ${input.domain} AND command_id = ${input.commandId}::uuid
-  `);
-  return row === null ? null : archivedPayloadRowSchema.parse(row);
+  const [row] = await getArchivedPayloads(db, {
+    domain: input.domain,
+    commandIds: [input.commandId],
+  });
+  return row ?? null;
 }
 
 /** The archived payloads of many commands of one domain (e.g. a troubleshooting page), in one query. */
@@ -25,9 +25,7 @@ export async function getArchivedPayloads(
   db: CommonQueryMethods,
   input: { readonly domain: string; readonly commandIds: readonly string[] },
 ): Promise<ArchivedPayloadRow[]> {
-  assertDomain(input.domain);
-  assertArray('commandIds', input.commandIds);
-  input.commandIds.forEach((id, i) => assertUuid(`commandIds[${i}]`, id));
+  assertCommandIds(input.domain, input.commandIds);
   if (input.commandIds.length === 0) return [];
   const rows = await db.any(sql.type(archivedPayloadRecordSchema)`
     SELECT * FROM commandbus.payload_archive

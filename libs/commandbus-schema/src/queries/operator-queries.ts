@@ -20,6 +20,7 @@ import {
   assertUuid,
   distinctCommandGuard,
 } from '../validation.ts';
+import { assertCommandIds } from './command-ref.ts';
 
 export interface TroubleshootingFilterInput {
   readonly domain: string;
@@ -131,12 +132,6 @@ export async function listTroubleshootingIds(
     SELECT c.command_id FROM commandbus.command AS c WHERE ${where} ORDER BY c.command_id
   `);
   return rows.map((row) => idRow.parse(row).command_id);
-}
-
-function assertCommandIds(domain: unknown, commandIds: unknown): asserts commandIds is string[] {
-  assertDomain(domain);
-  assertArray('commandIds', commandIds);
-  commandIds.forEach((id, i) => assertUuid(`commandIds[${i}]`, id));
 }
 
 /**

@@ -1,5 +1,6 @@
 // Per-file fixture for the library's end-to-end tests: a migrated database,
-// quiet loggers, and workers that are always stopped after the test.
+// quiet loggers, the roles on the test's pool, and workers and extra pools
+// that are always stopped after the test.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -8,7 +9,16 @@ import { afterEach } from 'vitest';
 import { z } from 'zod';
 import { schemaSqlDir } from '@commandbus/commandbus-schema';
 import { useTestDatabase, waitFor, type TestDatabase } from '@commandbus/testing';
-import { openPool, Worker, type WorkerOptions } from '../src/index.ts';
+import {
+  openPool,
+  Operator,
+  Producer,
+  ReplyReader,
+  Worker,
+  type OperatorOptions,
+  type ReplyReaderOptions,
+  type WorkerOptions,
+} from '../src/index.ts';
 
 export const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -17,12 +27,31 @@ export function useBusDatabase(): () => TestDatabase {
   return useTestDatabase({ setupSql: [v001], poolSize: 20 });
 }
 
+/** Producer, Operator and ReplyReader of a domain on the test's own pool, logging nowhere. */
+export function rolesOn(db: () => TestDatabase) {
+  return {
+    producer: (domain: string) => new Producer({ pool: db().pool, domain, logger: quietLogger }),
+    operator: (domain: string, options: Pick<OperatorOptions, 'actor'> = {}) =>
+      new Operator({ pool: db().pool, domain, logger: quietLogger, ...options }),
+    replyReader: (
+      domain: string,
+      options: Pick<ReplyReaderOptions, 'batchSize' | 'visibilityTimeoutSeconds'> = {},
+    ) => new ReplyReader({ pool: db().pool, domain, logger: quietLogger, ...options }),
+  };
+}
+
 const running: Worker[] = [];
-const workerPools: DatabasePool[] = [];
+const pools: DatabasePool[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((worker) => worker.stop()));
-  await Promise.all(workerPools.splice(0).map((pool) => pool.end()));
+  await Promise.all(pools.splice(0).map((pool) => pool.end()));
 });
+
+/** A pool the test opened itself (its own connections), ended after the test. */
+export function endAfterTest(pool: DatabasePool): DatabasePool {
+  pools.push(pool);
+  return pool;
+}
 
 /**
  * A started worker with test-friendly timings, stopped after the test. It
@@ -35,8 +64,7 @@ export async function startWorker(
   options: Partial<WorkerOptions> & Pick<WorkerOptions, 'domain'>,
   register: (worker: Worker) => void,
 ): Promise<Worker> {
-  const pool = await openPool(db.url, { maximumPoolSize: 12 });
-  workerPools.push(pool);
+  const pool = endAfterTest(await openPool(db.url, { maximumPoolSize: 12 }));
   const worker = new Worker({
     pool,
     logger: quietLogger,
@@ -49,6 +77,11 @@ export async function startWorker(
   await worker.start();
   running.push(worker);
   return worker;
+}
+
+/** Deliveries the worker has seen to an end, whatever the outcome. */
+export function settled(worker: Worker): number {
+  return Object.values(worker.counts).reduce((sum, n) => sum + n, 0);
 }
 
 const statusRow = z.object({ status: z.string(), attempts: z.number() });

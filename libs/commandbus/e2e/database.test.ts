@@ -1,27 +1,21 @@
 // openPool: which pools get the hot path's named prepared statements, and
 // that pools resetting their sessions keep working without them.
 import { sql, type DatabasePool } from 'slonik';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DatabaseUnavailableError, defineCommand, openPool, Producer } from '../src/index.ts';
-import { quietLogger, useBusDatabase } from './bus-fixture.ts';
-
-const ping = defineCommand({ type: 'test.Ping', data: z.object({ n: z.number() }) });
+import { DatabaseUnavailableError, openPool, Producer } from '../src/index.ts';
+import { endAfterTest, quietLogger, useBusDatabase } from './bus-fixture.ts';
+import { ping } from './test-commands.ts';
 
 describe('openPool', () => {
   const db = useBusDatabase();
-  const pools: DatabasePool[] = [];
-  afterEach(async () => {
-    await Promise.all(pools.splice(0).map((pool) => pool.end()));
-  });
 
   async function sendThrice(
     domain: string,
     options: Parameters<typeof openPool>[1],
   ): Promise<readonly string[]> {
     // One connection: the statements it has prepared are the pool's.
-    const pool = await openPool(db().url, { maximumPoolSize: 1, ...options });
-    pools.push(pool);
+    const pool = endAfterTest(await openPool(db().url, { maximumPoolSize: 1, ...options }));
     const producer = new Producer({ pool, domain, logger: quietLogger });
     for (let n = 0; n < 3; n += 1) await producer.send(ping, { data: { n } });
     return preparedStatements(pool);
@@ -37,8 +31,7 @@ describe('openPool', () => {
   });
 
   it('prepares the send inside the caller’s transaction too', async () => {
-    const pool = await openPool(db().url, { maximumPoolSize: 1 });
-    pools.push(pool);
+    const pool = endAfterTest(await openPool(db().url, { maximumPoolSize: 1 }));
     const producer = new Producer({ pool, domain: 'db_in_tx', logger: quietLogger });
     await producer.setup();
     for (let n = 0; n < 3; n += 1)

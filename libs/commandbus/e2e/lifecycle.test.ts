@@ -12,7 +12,6 @@ import {
   PermanentCommandError,
   Producer,
   TransientCommandError,
-  ReplyReader,
   type Reply,
 } from '../src/index.ts';
 import {
@@ -21,29 +20,22 @@ import {
   commandState,
   queueDepth,
   quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
+import { doomed, flaky, greet, refuse } from './test-commands.ts';
 
-const greet = defineCommand({
-  type: 'test.Greet',
-  data: z.object({ name: z.string() }),
-  reply: z.object({ greeting: z.string() }),
-});
-const flaky = defineCommand({ type: 'test.Flaky', data: z.object({ failTimes: z.number() }) });
-const doomed = defineCommand({ type: 'test.Doomed', data: z.object({}) });
-const refuse = defineCommand({ type: 'test.Refuse', data: z.object({}) });
 const unhandled = defineCommand({ type: 'test.Unhandled', data: z.object({}) });
 
 describe('command lifecycle', () => {
   const db = useBusDatabase();
-  const producer = (domain: string) =>
-    new Producer({ pool: db().pool, domain, logger: quietLogger });
+  const { producer, replyReader } = rolesOn(db);
 
   /** The next reply of the domain, read (and deleted) through ReplyReader. */
   async function readReply(domain: string): Promise<Reply | undefined> {
-    const reader = new ReplyReader({ pool: db().pool, domain, logger: quietLogger, batchSize: 1 });
+    const reader = replyReader(domain, { batchSize: 1 });
     let reply: Reply | undefined;
     await reader.readOnce([greet, flaky, doomed, refuse, unhandled], (read) => {
       reply = read;

@@ -1,33 +1,27 @@
 // The operator's "exactly one effect" claims under real concurrency: separate
 // pools (separate connections) acting on the same items at once, with and
 // without a worker racing them.
-import { sql, createPool, type DatabasePool } from 'slonik';
-import { afterEach, describe, expect, it } from 'vitest';
+import { sql, createPool } from 'slonik';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { getBatch, type AuditRow } from '@commandbus/commandbus-schema';
 import { waitFor } from '@commandbus/testing';
 import {
-  defineCommand,
   NotInTroubleshootingError,
   Operator,
-  PermanentCommandError,
   Producer,
   type CommandStatus,
   type OperatorActionResult,
 } from '../src/index.ts';
 import {
+  endAfterTest,
   queueDepth,
   quietLogger,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
-
-const charge = defineCommand({ type: 'test.Charge', data: z.object({ amount: z.number() }) });
-
-const declined = () => {
-  throw new PermanentCommandError('CARD_DECLINED', 'the card was declined');
-};
+import { charge, declined } from './test-commands.ts';
 
 type Action = 'retry' | 'cancel' | 'complete';
 const STATUS_AFTER: Record<Action, CommandStatus> = {
@@ -38,17 +32,12 @@ const STATUS_AFTER: Record<Action, CommandStatus> = {
 
 describe('operator under concurrency', () => {
   const db = useBusDatabase();
-  const pools: DatabasePool[] = [];
-  afterEach(async () => {
-    await Promise.all(pools.splice(0).map((pool) => pool.end()));
-  });
 
   /** Operators on pools of their own: real concurrent connections. */
   async function operators(count: number, domain: string): Promise<Operator[]> {
     return Promise.all(
       Array.from({ length: count }, async (_, i) => {
-        const pool = await createPool(db().url, { maximumPoolSize: 4 });
-        pools.push(pool);
+        const pool = endAfterTest(await createPool(db().url, { maximumPoolSize: 4 }));
         return new Operator({ pool, domain, logger: quietLogger, actor: `op${i}` });
       }),
     );

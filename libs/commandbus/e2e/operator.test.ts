@@ -19,37 +19,28 @@ import {
   defineCommand,
   InvalidInputError,
   NotInTroubleshootingError,
-  Operator,
   PayloadNotRetryableError,
-  PermanentCommandError,
-  Producer,
   type CommandStatus,
-  ReplyReader,
   type Reply,
 } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
   queueDepth,
-  quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
+import { charge, declined } from './test-commands.ts';
 
-const charge = defineCommand({ type: 'test.Charge', data: z.object({ amount: z.number() }) });
 const refund = defineCommand({ type: 'test.Refund', data: z.object({ amount: z.number() }) });
-
-const declined = () => {
-  throw new PermanentCommandError('CARD_DECLINED', 'the card was declined');
-};
 
 describe('operator', () => {
   const db = useBusDatabase();
-  const operator = (domain: string) =>
-    new Operator({ pool: db().pool, domain, logger: quietLogger, actor: 'alice' });
-  const producer = (domain: string) =>
-    new Producer({ pool: db().pool, domain, logger: quietLogger });
+  const roles = rolesOn(db);
+  const operator = (domain: string) => roles.operator(domain, { actor: 'alice' });
+  const { producer } = roles;
 
   /** Sends commands (a batch, optionally) and lets a failing worker put them all in the troubleshooting queue. */
   async function intoTroubleshooting(
@@ -80,7 +71,7 @@ describe('operator', () => {
 
   /** The next reply of the domain, read (and deleted) through ReplyReader. */
   async function readReply(domain: string): Promise<Reply | undefined> {
-    const reader = new ReplyReader({ pool: db().pool, domain, logger: quietLogger, batchSize: 1 });
+    const reader = roles.replyReader(domain, { batchSize: 1 });
     let reply: Reply | undefined;
     await reader.readOnce([charge, refund], (read) => {
       reply = read;

@@ -7,19 +7,19 @@ import {
   type DatabaseTransactionConnection,
   type Interceptor,
 } from 'slonik';
-import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineCommand, Producer } from '../src/index.ts';
-import { commandState, queueDepth, quietLogger, useBusDatabase } from './bus-fixture.ts';
-
-const ping = defineCommand({ type: 'test.Ping', data: z.object({ n: z.number() }) });
+import { describe, expect, it } from 'vitest';
+import { Producer } from '../src/index.ts';
+import {
+  commandState,
+  endAfterTest,
+  queueDepth,
+  quietLogger,
+  useBusDatabase,
+} from './bus-fixture.ts';
+import { ping } from './test-commands.ts';
 
 describe('producer queues for sends in the caller’s transactions', () => {
   const db = useBusDatabase();
-  const pools: DatabasePool[] = [];
-  afterEach(async () => {
-    await Promise.all(pools.splice(0).map((pool) => pool.end()));
-  });
 
   /** A pool that records the text of every statement it runs. */
   async function recordingPool(): Promise<{ pool: DatabasePool; statements: string[] }> {
@@ -31,8 +31,7 @@ describe('producer queues for sends in the caller’s transactions', () => {
         return null;
       },
     };
-    const pool = await createPool(db().url, { interceptors: [recorder] });
-    pools.push(pool);
+    const pool = endAfterTest(await createPool(db().url, { interceptors: [recorder] }));
     return { pool, statements };
   }
 

@@ -8,29 +8,26 @@ import { z } from 'zod';
 import { dropQueue } from '@commandbus/pgmq';
 import {
   CommandBusError,
-  defineCommand,
   InvalidQueueNameError,
   Operator,
   PermanentCommandError,
   PgmqError,
-  Producer,
   QueueNotFoundError,
 } from '../src/index.ts';
 import { commandQueueName } from '../src/internals.ts';
 import {
   auditTrail,
   quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
-
-const charge = defineCommand({ type: 'test.Charge', data: z.object({ amount: z.number() }) });
+import { charge } from './test-commands.ts';
 
 describe('errors of public methods, caught with classes from the public entry', () => {
   const db = useBusDatabase();
-  const producer = (domain: string) =>
-    new Producer({ pool: db().pool, domain, logger: quietLogger });
+  const { producer } = rolesOn(db);
 
   async function commandCount(domain: string): Promise<number> {
     return db().pool.oneFirst(

@@ -8,10 +8,8 @@ import { send } from '@commandbus/pgmq';
 import { waitFor } from '@commandbus/testing';
 import {
   CancelCommandError,
-  defineCommand,
   Operator,
   PermanentCommandError,
-  Producer,
   ReplyReader,
   type Reply,
 } from '../src/index.ts';
@@ -19,25 +17,16 @@ import {
   archiveDepth,
   queueDepth,
   quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
-
-const quote = defineCommand({
-  type: 'test.Quote',
-  data: z.object({ item: z.string() }),
-  reply: z.object({ price: z.number() }),
-});
-const refuse = defineCommand({ type: 'test.Refuse', data: z.object({}) });
-const doomed = defineCommand({ type: 'test.Doomed', data: z.object({}) });
+import { doomed, quote, refuse } from './test-commands.ts';
 
 describe('ReplyReader', () => {
   const db = useBusDatabase();
-  const producer = (domain: string) =>
-    new Producer({ pool: db().pool, domain, logger: quietLogger });
-  const reader = (domain: string, options: { visibilityTimeoutSeconds?: number } = {}) =>
-    new ReplyReader({ pool: db().pool, domain, logger: quietLogger, ...options });
+  const { producer, replyReader: reader } = rolesOn(db);
 
   /** Reads until `count` replies were handed over, and returns them in order. */
   async function readAll(domain: string, count: number): Promise<Reply[]> {

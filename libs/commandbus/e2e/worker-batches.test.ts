@@ -11,32 +11,27 @@ import {
   CancelCommandError,
   defineCommand,
   DuplicateBatchError,
-  Operator,
   PermanentCommandError,
-  Producer,
   type BatchCompletedEvent,
 } from '../src/index.ts';
 import {
   auditTrail,
   commandState,
   queueDepth,
-  quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
+import { refuse } from './test-commands.ts';
 
 const step = defineCommand({ type: 'test.Step', data: z.object({ n: z.number() }) });
-const refuse = defineCommand({ type: 'test.Refuse', data: z.object({}) });
 const fragile = defineCommand({ type: 'test.Fragile', data: z.object({}) });
 const record = defineCommand({ type: 'test.Record', data: z.object({ n: z.number() }) });
 
 describe('worker batches', () => {
   const db = useBusDatabase();
-  const producer = (domain: string) =>
-    new Producer({ pool: db().pool, domain, logger: quietLogger });
-  const operator = (domain: string) =>
-    new Operator({ pool: db().pool, domain, logger: quietLogger });
+  const { producer, operator } = rolesOn(db);
 
   const waitForBatch = (domain: string, batchId: string, statuses: readonly string[]) =>
     waitFor(

@@ -8,17 +8,19 @@ import { z } from 'zod';
 import { getArchivedPayload, getCommand } from '@commandbus/commandbus-schema';
 import { send } from '@commandbus/pgmq';
 import { waitFor } from '@commandbus/testing';
-import { defineCommand, Operator, PermanentCommandError, Producer } from '../src/index.ts';
+import { defineCommand, Operator, PermanentCommandError } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
   commandState,
   queueDepth,
   quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
+import { quote } from './test-commands.ts';
 
 // Two releases of one command type: the sender still on the old schema, the
 // worker already on the new one that needs a currency.
@@ -27,17 +29,11 @@ const payV2 = defineCommand({
   type: 'test.Pay',
   data: z.object({ amount: z.number(), currency: z.string() }),
 });
-const quote = defineCommand({
-  type: 'test.Quote',
-  data: z.object({ item: z.string() }),
-  reply: z.object({ price: z.number() }),
-});
 const note = defineCommand({ type: 'test.Note', data: z.object({ text: z.string() }) });
 
 describe('worker and messages it cannot run as they are', () => {
   const db = useBusDatabase();
-  const producer = (domain: string) =>
-    new Producer({ pool: db().pool, domain, logger: quietLogger });
+  const { producer } = rolesOn(db);
 
   /** The body of a message still in the queue, to send a copy of it. */
   async function messageBody(queue: string, msgId: number | null): Promise<unknown> {

@@ -12,17 +12,13 @@ import {
   commandState,
   queueDepth,
   quietLogger,
+  settled,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
 
 const job = defineCommand({ type: 'test.Job', data: z.object({}) });
-
-/** Deliveries the worker has seen to an end, whatever the outcome. */
-function settled(worker: Worker): number {
-  return Object.values(worker.counts).reduce((sum, n) => sum + n, 0);
-}
 
 /** A promise the test settles by hand. */
 function gate(): { promise: Promise<void>; open: () => void } {

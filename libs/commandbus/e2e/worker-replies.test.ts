@@ -8,11 +8,8 @@ import { createQueue, dropQueue, send } from '@commandbus/pgmq';
 import { waitFor } from '@commandbus/testing';
 import {
   CancelCommandError,
-  defineCommand,
   NotInTroubleshootingError,
-  Operator,
   PermanentCommandError,
-  Producer,
 } from '../src/index.ts';
 import { replyEnvelopeSchema, type ReplyEnvelope } from '../src/internals.ts';
 import {
@@ -20,26 +17,16 @@ import {
   auditTrail,
   commandState,
   queueDepth,
-  quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
-
-const greet = defineCommand({
-  type: 'test.Greet',
-  data: z.object({ name: z.string() }),
-  reply: z.object({ greeting: z.string() }),
-});
-const refuse = defineCommand({ type: 'test.Refuse', data: z.object({}) });
-const doomed = defineCommand({ type: 'test.Doomed', data: z.object({}) });
+import { doomed, greet, refuse } from './test-commands.ts';
 
 describe('worker and operator replies', () => {
   const db = useBusDatabase();
-  const producer = (domain: string) =>
-    new Producer({ pool: db().pool, domain, logger: quietLogger });
-  const operator = (domain: string) =>
-    new Operator({ pool: db().pool, domain, logger: quietLogger });
+  const { producer, operator } = rolesOn(db);
 
   /** Every reply in the queue, oldest first, without taking them off it. */
   async function replies(queue: string): Promise<ReplyEnvelope[]> {

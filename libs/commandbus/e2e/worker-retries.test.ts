@@ -5,24 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { getCommand } from '@commandbus/commandbus-schema';
 import { waitFor } from '@commandbus/testing';
-import {
-  defineCommand,
-  Operator,
-  Producer,
-  TransientCommandError,
-  type Worker,
-} from '../src/index.ts';
+import { defineCommand, Operator, Producer, TransientCommandError } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
   queueDepth,
   quietLogger,
+  settled,
   startWorker,
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
+import { flaky } from './test-commands.ts';
 
-const flaky = defineCommand({ type: 'test.Flaky', data: z.object({ failTimes: z.number() }) });
 const picky = defineCommand({
   type: 'test.Picky',
   data: z.object({}),
@@ -30,11 +25,6 @@ const picky = defineCommand({
   backoffSeconds: [1],
 });
 const hangs = defineCommand({ type: 'test.Hangs', data: z.object({}), maxAttempts: 2 });
-
-/** Deliveries the worker has seen to an end, whatever the outcome. */
-function settled(worker: Worker): number {
-  return Object.values(worker.counts).reduce((sum, n) => sum + n, 0);
-}
 
 const retryGap = z.object({
   retry: z.number(),

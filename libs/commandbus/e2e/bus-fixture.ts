@@ -121,6 +121,29 @@ export async function auditTrail(db: TestDatabase, commandId: string) {
   return rows.map((row) => row.event_type);
 }
 
+const countRow = z.object({ n: z.number() });
+
+/** How many rows of `commandbus.command` or `commandbus.audit` belong to the domain. */
+export async function domainRowCount(
+  db: TestDatabase,
+  table: 'command' | 'audit',
+  domain: string,
+): Promise<number> {
+  return db.pool.oneFirst(
+    sql.type(countRow)`
+      SELECT count(*)::int AS n FROM ${sql.identifier(['commandbus', table])} WHERE domain = ${domain}`,
+  );
+}
+
+/** How often the batch was announced complete in the audit trail (exactly once is right). */
+export async function batchCompletedCount(db: TestDatabase, batchId: string): Promise<number> {
+  return db.pool.oneFirst(
+    sql.type(countRow)`
+      SELECT count(*)::int AS n FROM commandbus.audit
+       WHERE command_id = ${batchId} AND event_type = 'BATCH_COMPLETED'`,
+  );
+}
+
 export async function queueDepth(db: TestDatabase, queue: string): Promise<number> {
   return db.pool.oneFirst(
     sql.type(

@@ -25,7 +25,7 @@ import {
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
-import { doomed, flaky, greet, refuse } from './test-commands.ts';
+import { busyUntilFailTimes, doomed, flaky, greet, refuse } from './test-commands.ts';
 
 const unhandled = defineCommand({ type: 'test.Unhandled', data: z.object({}) });
 
@@ -81,12 +81,7 @@ describe('command lifecycle', () => {
   it('retries a transient failure with the same message and completes on a later attempt', async () => {
     const domain = 'life_retry';
     const sent = await producer(domain).send(flaky, { data: { failTimes: 2 } });
-    await startWorker(db(), { domain }, (w) =>
-      w.register(flaky, ({ attempt, command }) => {
-        if (attempt <= command.data.failTimes)
-          throw new TransientCommandError('BUSY', `busy on attempt ${attempt}`);
-      }),
-    );
+    await startWorker(db(), { domain }, (w) => w.register(flaky, busyUntilFailTimes));
     const state = await waitForStatus(db(), domain, sent.commandId, 'COMPLETED');
     expect(state.attempts).toBe(3);
     expect(await auditTrail(db(), sent.commandId)).toEqual([

@@ -14,6 +14,7 @@ import {
   type OperatorActionResult,
 } from '../src/index.ts';
 import {
+  batchCompletedCount,
   endAfterTest,
   queueDepth,
   quietLogger,
@@ -165,11 +166,7 @@ describe('operator under concurrency', () => {
       canceledCount: 0,
       inTroubleshootingCount: 0,
     });
-    const batchCompletions = await db().pool.oneFirst(
-      sql.type(z.object({ n: z.number() }))`
-        SELECT count(*)::int AS n FROM commandbus.audit WHERE command_id = ${batchId} AND event_type = 'BATCH_COMPLETED'`,
-    );
-    expect(batchCompletions).toBe(1);
+    expect(await batchCompletedCount(db(), batchId)).toBe(1);
     const events = await operatorEvents(domain);
     for (const id of ids) expect(events.get(id)).toEqual(['OPERATOR_RETRY']);
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);

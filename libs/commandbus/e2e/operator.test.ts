@@ -26,6 +26,7 @@ import {
 import {
   archiveDepth,
   auditTrail,
+  domainRowCount,
   queueDepth,
   rolesOn,
   startWorker,
@@ -81,11 +82,8 @@ describe('operator', () => {
 
   /** Rows and messages a rejected call must leave untouched. */
   async function footprint(domain: string) {
-    const n = z.object({ n: z.number() });
     return {
-      audit: await db().pool.oneFirst(
-        sql.type(n)`SELECT count(*)::int AS n FROM commandbus.audit WHERE domain = ${domain}`,
-      ),
+      audit: await domainRowCount(db(), 'audit', domain),
       commands: await db().pool.any(
         sql.type(z.object({ command_id: z.string(), status: z.string(), attempts: z.number() }))`
           SELECT command_id, status, attempts FROM commandbus.command WHERE domain = ${domain} ORDER BY command_id`,

@@ -17,6 +17,7 @@ import {
 import { commandQueueName } from '../src/internals.ts';
 import {
   auditTrail,
+  domainRowCount,
   quietLogger,
   rolesOn,
   startWorker,
@@ -29,14 +30,6 @@ describe('errors of public methods, caught with classes from the public entry', 
   const db = useBusDatabase();
   const { producer } = rolesOn(db);
 
-  async function commandCount(domain: string): Promise<number> {
-    return db().pool.oneFirst(
-      sql.type(
-        z.object({ n: z.number() }),
-      )`SELECT count(*)::int AS n FROM commandbus.command WHERE domain = ${domain}`,
-    );
-  }
-
   it('Producer.send with a reply queue name PGMQ refuses is InvalidQueueNameError, and writes nothing', async () => {
     const domain = 'errors_reply_name';
     const error = await producer(domain)
@@ -46,7 +39,7 @@ describe('errors of public methods, caught with classes from the public entry', 
     expect(error).toBeInstanceOf(PgmqError);
     expect(error).toBeInstanceOf(CommandBusError);
     expect(error).toMatchObject({ code: 'INVALID_QUEUE_NAME', queue: 'replies$x' });
-    expect(await commandCount(domain)).toBe(0);
+    expect(await domainRowCount(db(), 'command', domain)).toBe(0);
   });
 
   it('Operator.retry after the command queue was dropped is QueueNotFoundError, and the item stays in troubleshooting', async () => {

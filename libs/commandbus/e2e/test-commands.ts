@@ -1,7 +1,7 @@
 // Command types that several end-to-end files send: one definition each, so a
 // type name means the same data and reply in every file.
 import { z } from 'zod';
-import { defineCommand, PermanentCommandError } from '../src/index.ts';
+import { defineCommand, PermanentCommandError, TransientCommandError } from '../src/index.ts';
 
 /** Answers with a greeting: the reply path. */
 export const greet = defineCommand({
@@ -22,6 +22,15 @@ export const flaky = defineCommand({
   type: 'test.Flaky',
   data: z.object({ failTimes: z.number() }),
 });
+
+/** flaky's handler: BUSY, a transient failure, on every attempt up to `failTimes`. */
+export function busyUntilFailTimes(delivery: {
+  readonly attempt: number;
+  readonly command: { readonly data: { readonly failTimes: number } };
+}): void {
+  if (delivery.attempt <= delivery.command.data.failTimes)
+    throw new TransientCommandError('BUSY', `busy on attempt ${delivery.attempt}`);
+}
 
 /** A handler that refuses it (cancels). */
 export const refuse = defineCommand({ type: 'test.Refuse', data: z.object({}) });

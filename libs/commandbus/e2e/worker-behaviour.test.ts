@@ -16,7 +16,9 @@ import {
 } from '../src/index.ts';
 import {
   auditTrail,
+  batchCompletedCount,
   commandState,
+  domainRowCount,
   queueDepth,
   quietLogger,
   startWorker,
@@ -72,12 +74,7 @@ describe('worker', () => {
     expect(worker.counts).toMatchObject({ completed: 40, retry: 8, stale: 0, abandoned: 0 });
     expect(events).toEqual([expect.objectContaining({ domain, batchId })]);
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
-    const completedAudits = await db().pool.oneFirst(
-      sql.type(
-        z.object({ n: z.number() }),
-      )`SELECT count(*)::int AS n FROM commandbus.audit WHERE command_id = ${batchId} AND event_type = 'BATCH_COMPLETED'`,
-    );
-    expect(completedAudits).toBe(1);
+    expect(await batchCompletedCount(db(), batchId)).toBe(1);
   });
 
   it('is woken by NOTIFY far sooner than its poll interval', async () => {
@@ -217,12 +214,7 @@ describe('worker', () => {
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }
-    const commands = await db().pool.oneFirst(
-      sql.type(
-        z.object({ n: z.number() }),
-      )`SELECT count(*)::int AS n FROM commandbus.command WHERE domain = ${domain}`,
-    );
-    expect(commands).toBe(200);
+    expect(await domainRowCount(db(), 'command', domain)).toBe(200);
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(200);
   });
 });

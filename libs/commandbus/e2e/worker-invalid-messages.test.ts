@@ -13,6 +13,7 @@ import {
   archiveDepth,
   auditTrail,
   commandState,
+  domainRowCount,
   queueDepth,
   quietLogger,
   rolesOn,
@@ -40,14 +41,6 @@ describe('worker and messages it cannot run as they are', () => {
     return db().pool.oneFirst(
       sql.type(z.object({ message: z.unknown() }))`
         SELECT message FROM ${sql.identifier(['pgmq', `q_${queue}`])} WHERE msg_id = ${msgId}`,
-    );
-  }
-
-  async function auditCount(domain: string): Promise<number> {
-    return db().pool.oneFirst(
-      sql.type(
-        z.object({ n: z.number() }),
-      )`SELECT count(*)::int AS n FROM commandbus.audit WHERE domain = ${domain}`,
     );
   }
 
@@ -131,7 +124,7 @@ describe('worker and messages it cannot run as they are', () => {
     await first.stop();
     expect(handled.sort()).toEqual([done.commandId, stuck.commandId].sort());
     const archivedBefore = await archiveDepth(db(), queue);
-    const auditBefore = await auditCount(domain);
+    const auditBefore = await domainRowCount(db(), 'audit', domain);
     const rowsBefore = await Promise.all(
       [done, stuck].map((s) => getCommand(db().pool, { domain, commandId: s.commandId })),
     );
@@ -157,7 +150,7 @@ describe('worker and messages it cannot run as they are', () => {
     expect(await queueDepth(db(), queue)).toBe(0);
     // Deleted, not archived: the archive is where messages that went wrong are kept.
     expect(await archiveDepth(db(), queue)).toBe(archivedBefore);
-    expect(await auditCount(domain)).toBe(auditBefore);
+    expect(await domainRowCount(db(), 'audit', domain)).toBe(auditBefore);
     expect(
       await Promise.all(
         [done, stuck].map((s) => getCommand(db().pool, { domain, commandId: s.commandId })),

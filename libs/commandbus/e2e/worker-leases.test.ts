@@ -9,6 +9,7 @@ import { defineCommand, Producer, type Worker } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
+  batchCompletedCount,
   commandState,
   queueDepth,
   quietLogger,
@@ -58,14 +59,6 @@ describe('worker leases', () => {
       sql.type(
         z.object({ attempt: z.number() }),
       )`SELECT attempt FROM lease_marker WHERE command_id = ${commandId} ORDER BY attempt`,
-    );
-  }
-
-  async function batchCompletedAudits(batchId: string): Promise<number> {
-    return db().pool.oneFirst(
-      sql.type(
-        z.object({ n: z.number() }),
-      )`SELECT count(*)::int AS n FROM commandbus.audit WHERE command_id = ${batchId} AND event_type = 'BATCH_COMPLETED'`,
     );
   }
 
@@ -126,7 +119,7 @@ describe('worker leases', () => {
         totalCount: 1,
         completedCount: 1,
       });
-      expect(await batchCompletedAudits(batchId)).toBe(1);
+      expect(await batchCompletedCount(db(), batchId)).toBe(1);
       expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
       expect(await archiveDepth(db(), `${domain}__commands`)).toBe(0);
     },

@@ -16,7 +16,7 @@ import {
   useBusDatabase,
   waitForStatus,
 } from './bus-fixture.ts';
-import { flaky } from './test-commands.ts';
+import { busyUntilFailTimes, flaky } from './test-commands.ts';
 
 const picky = defineCommand({
   type: 'test.Picky',
@@ -98,10 +98,7 @@ describe('worker retries', () => {
     const sent = await producer.send(flaky, { data: { failTimes: 2 } });
     await recordRetryVisibility(queue);
     await startWorker(db(), { domain, backoffSeconds: [1, 2] }, (w) =>
-      w.register(flaky, ({ attempt, command }) => {
-        if (attempt <= command.data.failTimes)
-          throw new TransientCommandError('BUSY', `busy on attempt ${attempt}`);
-      }),
+      w.register(flaky, busyUntilFailTimes),
     );
     const state = await waitForStatus(db(), domain, sent.commandId, 'COMPLETED', 30_000);
     expect(state.attempts).toBe(3);

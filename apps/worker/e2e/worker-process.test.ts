@@ -1,16 +1,15 @@
 // The worker as a real process: killed mid-handler it loses nothing; asked to
 // stop it finishes what it started and exits 0.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { sql } from 'slonik';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Producer, Worker } from '@commandbus/commandbus';
 import { schemaSqlDir } from '@commandbus/commandbus-schema';
-import { useTestDatabase, waitFor } from '@commandbus/testing';
+import { useCliProcesses, useTestDatabase, waitFor } from '@commandbus/testing';
 import { register, sleep } from './fixtures/sleepy-handlers.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,47 +18,22 @@ const handlersModule = path.resolve(here, 'fixtures/sleepy-handlers.ts');
 const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 const silent = pino({ level: 'silent' });
 
-interface RunningWorker {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function startWorkerProcess(url: string, domain: string, extraArgs: string[] = []): RunningWorker {
-  const child = spawn(
-    process.execPath,
-    [
-      workerMain,
-      '--domain',
-      domain,
-      '--handlers',
-      handlersModule,
-      '--poll-interval-ms',
-      '200',
-      ...extraArgs,
-    ],
-    {
-      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
 const stateRow = z.object({ status: z.string(), attempts: z.number() });
 
 describe('worker process', () => {
   const db = useTestDatabase({ setupSql: [v001] });
+  const cli = useCliProcesses();
+
+  /** The worker CLI on the sleepy handlers; `output()` is stdout and stderr together. */
+  function startWorkerProcess(url: string, domain: string, extraArgs: string[] = []) {
+    const worker = cli.start(
+      workerMain,
+      ['--domain', domain, '--handlers', handlersModule, '--poll-interval-ms', '200', ...extraArgs],
+      { env: { DATABASE_URL: url, LOG_LEVEL: 'info' } },
+    );
+    return { ...worker, output: () => worker.stdout() + worker.stderr() };
+  }
+
   const state = (domain: string, commandId: string) =>
     db().pool.maybeOne(
       sql.type(
@@ -118,7 +92,7 @@ describe('worker process', () => {
       description: 'the handler to start',
     });
     worker.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
+    expect((await worker.exited).code).toBe(0);
     expect(await state(domain, commandId)).toEqual({ status: 'COMPLETED', attempts: 1 });
   });
 
@@ -127,7 +101,7 @@ describe('worker process', () => {
       'postgres://someone:s3cret-pw@127.0.0.1:1/nowhere',
       'proc_nodb',
     );
-    expect(await worker.exited).toBe(1);
+    expect((await worker.exited).code).toBe(1);
     const lines = worker.output().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(

@@ -1,0 +1,142 @@
+// Commands: every filter in the URL (so a link reproduces the view), newest
+// first, keyset pages.
+import { useContext } from 'preact/hooks';
+import { Link, useLocation, useSearch } from 'wouter-preact';
+import { queryString } from '../api.ts';
+import { ErrorNote, Field, Pager, StatusBadge } from '../components.tsx';
+import { formatTime, shortId } from '../format.ts';
+import { usePoll } from '../live.ts';
+import { SessionContext } from '../session.ts';
+import type { CommandSummary, Page } from '../types.ts';
+
+const FILTERS = ['domain', 'status', 'type', 'batch', 'correlation', 'id', 'from', 'to'] as const;
+
+/** A datetime-local value (local time) from an ISO instant, and back. */
+const toLocalInput = (iso: string | null) => {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : '');
+
+export function CommandsPage() {
+  const session = useContext(SessionContext);
+  const searchString = useSearch();
+  const search = new URLSearchParams(searchString);
+  const [, navigate] = useLocation();
+  const filters = Object.fromEntries(FILTERS.map((key) => [key, search.get(key) ?? '']));
+  const apiQuery = queryString({ ...filters, after: search.get('after') });
+  const { data, error } = usePoll<Page<CommandSummary>>(`commands${apiQuery}`);
+
+  function apply(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const values = Object.fromEntries(
+      FILTERS.map((key) => [key, String(form.get(key) ?? '').trim()]),
+    );
+    values.from = fromLocalInput(values.from ?? '');
+    values.to = fromLocalInput(values.to ?? '');
+    navigate(`/commands${queryString(values)}`);
+  }
+
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title">Commands</h1>
+      <form class="filters" onSubmit={apply} aria-label="Filter commands" key={searchString}>
+        <Field label="Domain">
+          <select name="domain" value={filters.domain}>
+            <option value="">all</option>
+            {session.domains.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Status">
+          <select name="status" value={filters.status}>
+            <option value="">all</option>
+            {session.commandStatuses.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Type">
+          <input name="type" value={filters.type} placeholder="demo.SendReceipt" />
+        </Field>
+        <Field label="Batch id">
+          <input name="batch" value={filters.batch} />
+        </Field>
+        <Field label="Correlation id">
+          <input name="correlation" value={filters.correlation} />
+        </Field>
+        <Field label="Command id">
+          <input name="id" value={filters.id} />
+        </Field>
+        <Field label="Created from">
+          <input type="datetime-local" name="from" value={toLocalInput(filters.from ?? null)} />
+        </Field>
+        <Field label="Created before">
+          <input type="datetime-local" name="to" value={toLocalInput(filters.to ?? null)} />
+        </Field>
+        <div class="filter-buttons">
+          <button type="submit" class="primary">
+            Apply
+          </button>
+          <Link href="/commands">Clear</Link>
+        </div>
+      </form>
+      <ErrorNote error={error} />
+      <CommandTable items={data?.items ?? []} />
+      {data && data.items.length === 0 ? <p>No command matches.</p> : null}
+      <Pager
+        first={`/commands${queryString(filters)}`}
+        next={data?.next ? `/commands${queryString({ ...filters, after: data.next })}` : null}
+      />
+    </section>
+  );
+}
+
+export function CommandTable({ items }: { items: readonly CommandSummary[] }) {
+  return (
+    <table class="commands">
+      <thead>
+        <tr>
+          <th scope="col">Command</th>
+          <th scope="col">Domain</th>
+          <th scope="col">Type</th>
+          <th scope="col">Status</th>
+          <th scope="col" class="num">
+            Attempts
+          </th>
+          <th scope="col">Created</th>
+          <th scope="col">Last error</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((c) => (
+          <tr key={c.commandId} data-command-id={c.commandId}>
+            <td>
+              <Link href={`/commands/${c.domain}/${c.commandId}`} class="mono" title={c.commandId}>
+                {shortId(c.commandId)}
+              </Link>
+            </td>
+            <td>{c.domain}</td>
+            <td>{c.commandType}</td>
+            <td>
+              <StatusBadge status={c.status} />
+            </td>
+            <td class="num">
+              {c.attempts}/{c.maxAttempts}
+            </td>
+            <td>{formatTime(c.createdAt)}</td>
+            <td class="error-text">{c.lastErrorCode ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

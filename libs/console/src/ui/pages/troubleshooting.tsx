@@ -1,0 +1,262 @@
+// The troubleshooting queue of one domain: retry, cancel or complete one
+// item, the selected items, or every item matching the filter, each behind a
+// confirmation that states how many, with a summary afterwards.
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { Link, useLocation, useSearch } from 'wouter-preact';
+import { queryString } from '../api.ts';
+import {
+  ActionDialog,
+  ActionResult,
+  ErrorNote,
+  Field,
+  Pager,
+  type PendingAction,
+} from '../components.tsx';
+import { formatCount, formatTime, shortId } from '../format.ts';
+import { usePoll } from '../live.ts';
+import { canAct, SessionContext } from '../session.ts';
+import type { ActionName, ActionSummary, CommandSummary, Page } from '../types.ts';
+
+const FILTERS = ['type', 'batch', 'code'] as const;
+const LABELS: Record<ActionName, string> = {
+  retry: 'Retry',
+  cancel: 'Cancel…',
+  complete: 'Complete…',
+};
+const ACTIONS: readonly ActionName[] = ['retry', 'cancel', 'complete'];
+
+export function TroubleshootingPage() {
+  const session = useContext(SessionContext);
+  const searchString = useSearch();
+  const search = new URLSearchParams(searchString);
+  const [, navigate] = useLocation();
+  const domain = search.get('domain') ?? session.domains[0] ?? '';
+  const filter = Object.fromEntries(
+    FILTERS.map((key) => [key, search.get(key) ?? '']).filter(([, v]) => v !== ''),
+  ) as Record<string, string>;
+  const listPath = domain
+    ? `troubleshooting${queryString({ domain, ...filter, after: search.get('after') })}`
+    : null;
+  const { data, error, reload } = usePoll<Page<CommandSummary>>(listPath);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [pending, setPending] = useState<PendingAction | null>(null);
+  const [summary, setSummary] = useState<ActionSummary | null>(null);
+  const operator = canAct(session);
+
+  // A new filter or page starts with nothing selected.
+  useEffect(() => setSelected(new Set()), [searchString]);
+
+  function apply(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const values = Object.fromEntries(
+      ['domain', ...FILTERS].map((key) => [key, String(form.get(key) ?? '').trim()]),
+    );
+    navigate(`/troubleshooting${queryString(values)}`);
+  }
+
+  const items = data?.items ?? [];
+  const toggle = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+  const allOnPage = items.length > 0 && items.every((item) => selected.has(item.commandId));
+  const filterLabel =
+    Object.keys(filter).length === 0
+      ? 'every item'
+      : `every item with ${Object.entries(filter)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`;
+
+  function askAll(action: ActionName) {
+    if (!data?.total) return;
+    setPending({
+      action,
+      domain,
+      scope: {
+        kind: 'filter',
+        filter,
+        count: data.total.count,
+        more: data.total.more,
+        label: filterLabel,
+      },
+    });
+  }
+
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title">Troubleshooting queue</h1>
+      <form
+        class="filters"
+        onSubmit={apply}
+        aria-label="Filter the troubleshooting queue"
+        key={searchString}
+      >
+        <Field label="Domain">
+          <select name="domain" value={domain}>
+            {session.domains.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Type">
+          <input name="type" value={filter.type ?? ''} />
+        </Field>
+        <Field label="Batch id">
+          <input name="batch" value={filter.batch ?? ''} />
+        </Field>
+        <Field label="Error code">
+          <input name="code" value={filter.code ?? ''} />
+        </Field>
+        <div class="filter-buttons">
+          <button type="submit" class="primary">
+            Apply
+          </button>
+          <Link href={`/troubleshooting?domain=${domain}`}>Clear</Link>
+        </div>
+      </form>
+      <ErrorNote error={error} />
+      <p class="total" data-total={data?.total?.count ?? ''}>
+        {data?.total ? `${formatCount(data.total)} matching` : ''}
+      </p>
+      <ActionResult summary={summary} />
+      {operator ? (
+        <div class="actions-bar" role="group" aria-label="Bulk actions">
+          <span>Selected ({selected.size}):</span>
+          {ACTIONS.map((action) => (
+            <button
+              key={`sel-${action}`}
+              type="button"
+              disabled={selected.size === 0}
+              onClick={() =>
+                setPending({
+                  action,
+                  domain,
+                  scope: { kind: 'ids', ids: [...selected], label: 'the selected items' },
+                })
+              }
+            >
+              {LABELS[action]}
+            </button>
+          ))}
+          <span>All matching ({formatCount(data?.total)}):</span>
+          {ACTIONS.map((action) => (
+            <button
+              key={`all-${action}`}
+              type="button"
+              disabled={!data?.total?.count}
+              onClick={() => askAll(action)}
+              data-action={`all-${action}`}
+            >
+              {LABELS[action].replace('…', '')} all…
+            </button>
+          ))}
+        </div>
+      ) : null}
+      <table class="troubleshooting">
+        <thead>
+          <tr>
+            {operator ? (
+              <th scope="col">
+                <input
+                  type="checkbox"
+                  aria-label="Select every item on this page"
+                  checked={allOnPage}
+                  onChange={() =>
+                    setSelected(allOnPage ? new Set() : new Set(items.map((i) => i.commandId)))
+                  }
+                />
+              </th>
+            ) : null}
+            <th scope="col">Command</th>
+            <th scope="col">Type</th>
+            <th scope="col">Error</th>
+            <th scope="col" class="num">
+              Attempts
+            </th>
+            <th scope="col">Since</th>
+            {operator ? <th scope="col">Action</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((item) => (
+            <tr key={item.commandId} data-command-id={item.commandId}>
+              {operator ? (
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${item.commandId}`}
+                    checked={selected.has(item.commandId)}
+                    onChange={() => toggle(item.commandId)}
+                  />
+                </td>
+              ) : null}
+              <td>
+                <Link
+                  href={`/commands/${item.domain}/${item.commandId}`}
+                  class="mono"
+                  title={item.commandId}
+                >
+                  {shortId(item.commandId)}
+                </Link>
+              </td>
+              <td>{item.commandType}</td>
+              <td class="error-text">
+                <strong>{item.lastErrorCode ?? ''}</strong> {item.lastErrorMessage ?? ''}
+              </td>
+              <td class="num">
+                {item.attempts}/{item.maxAttempts}
+              </td>
+              <td>{formatTime(item.updatedAt)}</td>
+              {operator ? (
+                <td>
+                  <button
+                    type="button"
+                    aria-label={`Retry ${item.commandId}`}
+                    onClick={() =>
+                      setPending({
+                        action: 'retry',
+                        domain,
+                        scope: {
+                          kind: 'ids',
+                          ids: [item.commandId],
+                          label: `command ${item.commandId}`,
+                        },
+                      })
+                    }
+                  >
+                    Retry
+                  </button>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data && items.length === 0 ? <p>The troubleshooting queue has nothing matching.</p> : null}
+      <Pager
+        first={`/troubleshooting${queryString({ domain, ...filter })}`}
+        next={
+          data?.next
+            ? `/troubleshooting${queryString({ domain, ...filter, after: data.next })}`
+            : null
+        }
+      />
+      <ActionDialog
+        session={session}
+        pending={pending}
+        onClose={() => setPending(null)}
+        onDone={(result) => {
+          setPending(null);
+          setSummary(result);
+          setSelected(new Set());
+          reload();
+        }}
+      />
+    </section>
+  );
+}

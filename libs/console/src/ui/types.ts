@@ -1,0 +1,124 @@
+// The API's JSON shapes as the browser sees them (dates are ISO strings).
+export interface BoundedCount {
+  readonly count: number;
+  readonly more: boolean;
+}
+
+export interface Session {
+  readonly user: string;
+  readonly role: 'viewer' | 'operator';
+  readonly csrfToken: string;
+  readonly domains: readonly string[];
+  readonly commandStatuses: readonly string[];
+  readonly batchStatuses: readonly string[];
+  readonly settledStatuses: readonly string[];
+  readonly countCap: number;
+  readonly bulkCap: number;
+}
+
+export interface QueueStats {
+  readonly queueName: string;
+  readonly visible: BoundedCount;
+  readonly leased: BoundedCount;
+  readonly delayed: BoundedCount;
+  readonly oldestAgeSeconds: number | null;
+  readonly archived: BoundedCount;
+  readonly bytes: number;
+}
+
+export interface DomainOverview {
+  readonly domain: string;
+  readonly statusCounts: Record<string, BoundedCount>;
+  readonly openBatches: BoundedCount;
+  readonly queue: QueueStats | null;
+  readonly perMinute: readonly { minute: string; counts: Record<string, number> }[];
+}
+
+export interface Overview {
+  readonly now: string;
+  readonly settledStatuses: readonly string[];
+  readonly domains: readonly DomainOverview[];
+}
+
+export interface CommandSummary {
+  readonly domain: string;
+  readonly commandId: string;
+  readonly commandType: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly batchId: string | null;
+  readonly correlationId: string | null;
+  readonly lastErrorCode: string | null;
+  readonly lastErrorMessage: string | null;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: string | null;
+  readonly total?: BoundedCount;
+}
+
+export interface AuditEntry {
+  readonly auditId: number;
+  readonly eventType: string;
+  readonly ts: string;
+  readonly details: Record<string, unknown> | null;
+}
+
+export interface QueueMessage {
+  readonly queueName: string;
+  readonly place: 'queue' | 'archive';
+  readonly msgId: string;
+  readonly readCount: number;
+  readonly enqueuedAt: string;
+  readonly message: unknown;
+}
+
+export interface CommandStory {
+  readonly command: Record<string, unknown> & {
+    readonly domain: string;
+    readonly commandId: string;
+    readonly commandType: string;
+    readonly status: string;
+  };
+  readonly lastError: { type: string | null; code: string | null; message: string | null } | null;
+  readonly auditTrail: readonly AuditEntry[];
+  readonly archivedPayload: { payload: unknown; archivedAt: string } | null;
+  readonly message: QueueMessage | null;
+  readonly reply: QueueMessage | null;
+  readonly actions: readonly string[];
+}
+
+export interface BatchSummary {
+  readonly domain: string;
+  readonly batchId: string;
+  readonly name: string | null;
+  readonly status: string;
+  readonly totalCount: number;
+  readonly completedCount: number;
+  readonly canceledCount: number;
+  readonly inTroubleshootingCount: number;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
+}
+
+export interface BatchStory {
+  readonly batch: BatchSummary & { customData: unknown };
+  readonly auditTrail: readonly AuditEntry[];
+  readonly commands: Page<CommandSummary>;
+}
+
+export type ActionName = 'retry' | 'cancel' | 'complete';
+
+export interface ActionSummary {
+  readonly action: ActionName;
+  readonly domain: string;
+  readonly requested: number;
+  readonly expectedCount?: number;
+  readonly counts: Record<string, number>;
+  readonly items: readonly { commandId: string; outcome: string; message?: string }[];
+}

@@ -3,11 +3,9 @@
 // reconnect on their own: no worker process may exit, nothing may be lost.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SHUTDOWN_MODES } from '@commandbus/embedded-postgres';
-import { settleAndVerify, type Scenario } from '../scenario.ts';
+import type { Scenario } from '../scenario.ts';
 import { sendAllPaced } from '../sending.ts';
-import { planWorkload, plannedCommands } from '../workload.ts';
-import { startFleet } from '../worker-fleet.ts';
-import { expectationsOf } from './expectations.ts';
+import { settleFaultLoad, startFaultLoad } from './fault-load.ts';
 
 const DOMAIN = 'chaos_restart';
 /** How long PostgreSQL stays down each time: several reconnect backoffs long. */
@@ -17,14 +15,7 @@ export const dbRestart: Scenario = {
   name: 'db-restart',
   description: 'PostgreSQL stopped and started under load (fast, then immediate)',
   async run(context) {
-    const sends = planWorkload(context.commands);
-    const expected = expectationsOf(plannedCommands(sends));
-    const fleet = await startFleet(context, {
-      domain: DOMAIN,
-      size: 3,
-      concurrency: 8,
-      vtSeconds: 3,
-    });
+    const load = await startFaultLoad(context, DOMAIN);
 
     const windowMs = context.seconds * 1_000;
     let restarts = 0;
@@ -40,23 +31,14 @@ export const dbRestart: Scenario = {
       }
     })();
 
-    const stats = await sendAllPaced(context.pool, DOMAIN, sends, windowMs, 2);
+    const stats = await sendAllPaced(context.pool, DOMAIN, load.sends, windowMs, 2);
     await restarter;
     context.say(
-      `  ${DOMAIN}: all ${expected.size} sent (${stats.retries} sends repeated after an outage)`,
+      `  ${DOMAIN}: all ${load.expected.size} sent (${stats.retries} sends repeated after an outage)`,
     );
 
-    const verdict = await settleAndVerify(context, {
-      fleet,
-      settleTimeoutMs: 180_000,
-      verifyInput: {
-        domain: DOMAIN,
-        expected,
-        announcements: (batchId) => fleet.batchAnnouncements(batchId),
-        // A commit whose acknowledgement the restart swallowed is announced by nobody.
-        announcementsMayBeLost: true,
-      },
-    });
+    // A commit whose acknowledgement the restart swallowed is announced by nobody.
+    const verdict = await settleFaultLoad(context, load);
     return { ...verdict, kills: 0, restarts };
   },
 };

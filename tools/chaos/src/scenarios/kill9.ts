@@ -2,11 +2,9 @@
 // of them, chosen at random, is SIGKILLed about every two seconds and
 // restarted, for the whole run. Nothing may be lost or done twice.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { settleAndVerify, type Scenario } from '../scenario.ts';
+import type { Scenario } from '../scenario.ts';
 import { sendAllPaced } from '../sending.ts';
-import { planWorkload, plannedCommands } from '../workload.ts';
-import { startFleet } from '../worker-fleet.ts';
-import { expectationsOf } from './expectations.ts';
+import { settleFaultLoad, startFaultLoad } from './fault-load.ts';
 
 const DOMAIN = 'chaos_kill';
 const KILL_EVERY_MS = 2_000;
@@ -15,14 +13,8 @@ export const kill9: Scenario = {
   name: 'kill9',
   description: '3 workers, one SIGKILLed and restarted about every 2 s',
   async run(context) {
-    const sends = planWorkload(context.commands);
-    const expected = expectationsOf(plannedCommands(sends));
-    const fleet = await startFleet(context, {
-      domain: DOMAIN,
-      size: 3,
-      concurrency: 8,
-      vtSeconds: 3,
-    });
+    const load = await startFaultLoad(context, DOMAIN);
+    const { fleet } = load;
 
     const stopKilling = new AbortController();
     const killer = (async () => {
@@ -37,24 +29,14 @@ export const kill9: Scenario = {
       }
     })();
 
-    await sendAllPaced(context.pool, DOMAIN, sends, context.seconds * 1_000, 4);
+    await sendAllPaced(context.pool, DOMAIN, load.sends, context.seconds * 1_000, 4);
     context.say(
-      `  ${DOMAIN}: all ${expected.size} sent (${fleet.kills} kills so far); waiting for the rest`,
+      `  ${DOMAIN}: all ${load.expected.size} sent (${fleet.kills} kills so far); waiting for the rest`,
     );
 
-    const verdict = await settleAndVerify(context, {
-      fleet,
-      settleTimeoutMs: 180_000,
-      beforeStop: async () => {
-        stopKilling.abort();
-        await killer;
-      },
-      verifyInput: {
-        domain: DOMAIN,
-        expected,
-        announcements: (batchId) => fleet.batchAnnouncements(batchId),
-        announcementsMayBeLost: true,
-      },
+    const verdict = await settleFaultLoad(context, load, async () => {
+      stopKilling.abort();
+      await killer;
     });
     return { ...verdict, kills: fleet.kills, restarts: 0 };
   },

@@ -1,14 +1,10 @@
 // sp_fail_command: a transient failure; the command goes back to PENDING and
 // its message comes back after the backoff.
 import type { CommonQueryMethods } from 'slonik';
-import {
-  assertDomain,
-  assertInteger,
-  assertMsgId,
-  assertOptionalString,
-  assertUuid,
-} from '../validation.ts';
+import { assertInteger, assertMsgId } from '../validation.ts';
+import { assertCommandRef } from '../queries/command-ref.ts';
 import { callBooleanProcedure } from './call.ts';
+import { assertErrorFields } from './error-fields.ts';
 
 export interface FailCommandInput {
   readonly domain: string;
@@ -27,11 +23,8 @@ export async function failCommand(
   db: CommonQueryMethods,
   input: FailCommandInput,
 ): Promise<boolean> {
-  assertDomain(input.domain);
-  assertUuid('commandId', input.commandId);
-  assertOptionalString('errorType', input.errorType);
-  assertOptionalString('errorCode', input.errorCode);
-  assertOptionalString('errorMsg', input.errorMsg);
+  assertCommandRef(input);
+  assertErrorFields(input);
   assertInteger('attempt', input.attempt, { min: 0 });
   assertInteger('maxAttempts', input.maxAttempts, { min: 1 });
   if (input.msgId !== null) assertMsgId('msgId', input.msgId);

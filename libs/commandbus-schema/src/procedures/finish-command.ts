@@ -4,14 +4,13 @@ import type { CommonQueryMethods } from 'slonik';
 import type { AuditEventType, FinishStatus } from '../model.ts';
 import {
   assertAuditEventType,
-  assertDomain,
   assertFinishStatus,
   assertOptionalJsonObject,
-  assertOptionalString,
   assertOptionalUuid,
-  assertUuid,
 } from '../validation.ts';
+import { assertCommandRef } from '../queries/command-ref.ts';
 import { callBooleanProcedure } from './call.ts';
+import { assertErrorFields } from './error-fields.ts';
 
 export interface FinishCommandInput {
   readonly domain: string;
@@ -39,13 +38,10 @@ export async function finishCommand(
   db: CommonQueryMethods,
   input: FinishCommandInput,
 ): Promise<boolean> {
-  assertDomain(input.domain);
-  assertUuid('commandId', input.commandId);
+  assertCommandRef(input);
   assertFinishStatus('status', input.status);
   assertAuditEventType('eventType', input.eventType);
-  assertOptionalString('errorType', input.errorType);
-  assertOptionalString('errorCode', input.errorCode);
-  assertOptionalString('errorMsg', input.errorMsg);
+  assertErrorFields(input);
   assertOptionalJsonObject('details', input.details);
   assertOptionalUuid('batchId', input.batchId);
 

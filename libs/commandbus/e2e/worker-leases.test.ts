@@ -4,7 +4,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { getBatch } from '@commandbus/commandbus-schema';
-import { waitFor } from '@commandbus/testing';
+import { gate, waitFor } from '@commandbus/testing';
 import { defineCommand, Producer, type Worker } from '../src/index.ts';
 import {
   archiveDepth,
@@ -20,13 +20,6 @@ import {
 } from './bus-fixture.ts';
 
 const job = defineCommand({ type: 'test.Job', data: z.object({}) });
-
-/** A promise the test settles by hand. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
 
 /** Rejects once the worker aborts its handlers, so no handler outlives its test. */
 function aborted(signal: AbortSignal): Promise<never> {

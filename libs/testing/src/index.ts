@@ -3,4 +3,5 @@ export type { TestDatabase, TestDatabaseOptions } from './test-database.ts';
 export { resolveTestServer, redactPassword, PGMQ_IMAGE } from './server-resolution.ts';
 export type { ResolvedServer } from './server-resolution.ts';
 export { waitFor } from './wait-for.ts';
+export { gate, type Gate } from './gate.ts';
 export { useCliProcesses, type CliProcess, type CliRun } from './cli-processes.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
-import { useTestDatabase, waitFor } from '@commandbus/testing';
+import { gate, useTestDatabase, waitFor } from '@commandbus/testing';
 import { InvalidInputError, StoredProcedureError } from '../errors.ts';
 import { getBatch } from '../queries/get-batch.ts';
 import { insertBatch } from '../queries/insert-batch.ts';
@@ -201,23 +201,21 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
     if (!holder) throw new Error('no connection');
     try {
       // Hold the batch row so all 8 callers queue up on it, then release them together.
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const released = gate();
+      const locked = gate();
       const holding = holder.transaction(async (tx) => {
         await tx.query(
           sql.unsafe`SELECT 1 FROM commandbus.batch WHERE batch_id = ${batchId}::uuid FOR UPDATE`,
         );
-        locked();
-        await released;
+        locked.open();
+        await released.promise;
       });
-      await isLocked;
+      await locked.promise;
       const results = starters.map((pool) => startBatch(pool, { domain, batchId }));
       await waitFor(async () => (await lockWaiters(db().pool)) >= starters.length, {
         description: '8 starters waiting on the batch row',
       });
-      release();
+      released.open();
       await holding;
       expect((await Promise.all(results)).filter(Boolean)).toHaveLength(1);
     } finally {

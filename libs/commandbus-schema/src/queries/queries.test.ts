@@ -3,7 +3,7 @@ import pg from 'pg';
 import { sql, type DatabasePool } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { useTestDatabase, waitFor } from '@commandbus/testing';
+import { gate, useTestDatabase, waitFor } from '@commandbus/testing';
 import { finishCommand } from '../procedures/finish-command.ts';
 import { receiveCommand } from '../procedures/receive-command.ts';
 import { tsqRetry } from '../procedures/tsq-retry.ts';
@@ -291,20 +291,18 @@ describe('row-level queries', () => {
     const [first, second] = await separateConnections(db().url, 2);
     if (!first || !second) throw new Error('no connections');
     try {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const released = gate();
+      const locked = gate();
       const firstRetry = retry(first, async () => {
-        locked();
-        await released;
+        locked.open();
+        await released.promise;
       });
-      await Promise.race([isLocked, firstRetry]);
+      await Promise.race([locked.promise, firstRetry]);
       const secondRetry = retry(second, async () => undefined);
       await waitFor(async () => (await lockWaiters(db().pool)) === 1, {
         description: 'the second operator waiting for the lock',
       });
-      release();
+      released.open();
       expect(await Promise.all([firstRetry, secondRetry])).toEqual([true, false]);
     } finally {
       await closeAll([first, second]);
@@ -330,25 +328,23 @@ describe('row-level queries', () => {
     const [holder, other] = await separateConnections(db().url, 2);
     if (!holder || !other) throw new Error('no connections');
     try {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const released = gate();
+      const locked = gate();
       const holding = holder.transaction(async (tx) => {
         expect(await lockCommand(tx, { domain, commandId })).toMatchObject({
           commandId,
           status: 'PENDING',
         });
-        locked();
-        await released;
+        locked.open();
+        await released.promise;
         await transitionCommand(tx, { domain, commandId, from: 'PENDING', to: 'CANCELED' });
       });
-      await isLocked;
+      await locked.promise;
       const waiting = other.transaction((tx) => lockCommand(tx, { domain, commandId }));
       await waitFor(async () => (await lockWaiters(db().pool)) === 1, {
         description: 'second locker waiting',
       });
-      release();
+      released.open();
       await holding;
       expect((await waiting)?.status).toBe('CANCELED');
       expect(await lockCommand(db().pool, { domain, commandId: randomUUID() })).toBeNull();

@@ -1,17 +1,10 @@
 // Archiving messages: like delete, but the row moves to pgmq.a_<queue>, so
 // the payload stays readable for inspection.
 import type { CommonQueryMethods } from 'slonik';
-import { takeMessage, takeMessages } from './take-messages.ts';
+import { takeMessage, takeMessages, type MessageRef, type MessageRefs } from './take-messages.ts';
 
-export interface ArchiveInput {
-  readonly queue: string;
-  readonly msgId: number;
-}
-
-export interface ArchiveMessagesInput {
-  readonly queue: string;
-  readonly msgIds: readonly number[];
-}
+export type ArchiveInput = MessageRef;
+export type ArchiveMessagesInput = MessageRefs;
 
 /** True when the message existed (and is now in the archive). */
 export function archive(db: CommonQueryMethods, input: ArchiveInput): Promise<boolean> {

@@ -1,16 +1,9 @@
 // Deleting messages: the normal end of a successfully handled message.
 import type { CommonQueryMethods } from 'slonik';
-import { takeMessage, takeMessages } from './take-messages.ts';
+import { takeMessage, takeMessages, type MessageRef, type MessageRefs } from './take-messages.ts';
 
-export interface DeleteMessageInput {
-  readonly queue: string;
-  readonly msgId: number;
-}
-
-export interface DeleteMessagesInput {
-  readonly queue: string;
-  readonly msgIds: readonly number[];
-}
+export type DeleteMessageInput = MessageRef;
+export type DeleteMessagesInput = MessageRefs;
 
 /** True when the message existed (and is now gone). */
 export function deleteMessage(db: CommonQueryMethods, input: DeleteMessageInput): Promise<boolean> {

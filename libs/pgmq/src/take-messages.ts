@@ -11,6 +11,18 @@ import { validateQueueName } from './queue-name.ts';
 /** The PGMQ function that takes a message off its queue. */
 export type TakeFunction = 'delete' | 'archive';
 
+/** One message of a queue, by id. */
+export interface MessageRef {
+  readonly queue: string;
+  readonly msgId: number;
+}
+
+/** Many messages of one queue, by id. */
+export interface MessageRefs {
+  readonly queue: string;
+  readonly msgIds: readonly number[];
+}
+
 const takenRow = z.object({ taken: z.boolean() });
 const msgIdRow = z.object({ msg_id: safeIntegerSchema });
 
@@ -18,7 +30,7 @@ const msgIdRow = z.object({ msg_id: safeIntegerSchema });
 export async function takeMessage(
   db: CommonQueryMethods,
   fn: TakeFunction,
-  input: { readonly queue: string; readonly msgId: number },
+  input: MessageRef,
 ): Promise<boolean> {
   const queue = validateQueueName(input.queue);
   const msgId = requireMsgId('msgId', input.msgId);
@@ -33,7 +45,7 @@ export async function takeMessage(
 export async function takeMessages(
   db: CommonQueryMethods,
   fn: TakeFunction,
-  input: { readonly queue: string; readonly msgIds: readonly number[] },
+  input: MessageRefs,
 ): Promise<number[]> {
   const queue = validateQueueName(input.queue);
   const msgIds = requireMsgIds('msgIds', input.msgIds);

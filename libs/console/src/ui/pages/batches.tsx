@@ -42,20 +42,24 @@ export function BatchesPage() {
       <h1 id="page-title">Batches</h1>
       <form class="filters" onSubmit={apply} aria-label="Filter batches" key={searchString}>
         <Field label="Domain">
-          <select name="domain" value={filters.domain}>
-            <option value="">all</option>
+          <select name="domain">
+            <option value="" selected={!filters.domain}>
+              all
+            </option>
             {session.domains.map((d) => (
-              <option key={d} value={d}>
+              <option key={d} value={d} selected={d === filters.domain}>
                 {d}
               </option>
             ))}
           </select>
         </Field>
         <Field label="Status">
-          <select name="status" value={filters.status}>
-            <option value="">all</option>
+          <select name="status">
+            <option value="" selected={!filters.status}>
+              all
+            </option>
             {session.batchStatuses.map((s) => (
-              <option key={s} value={s}>
+              <option key={s} value={s} selected={s === filters.status}>
                 {s}
               </option>
             ))}

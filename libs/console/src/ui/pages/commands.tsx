@@ -45,42 +45,50 @@ export function CommandsPage() {
       <h1 id="page-title">Commands</h1>
       <form class="filters" onSubmit={apply} aria-label="Filter commands" key={searchString}>
         <Field label="Domain">
-          <select name="domain" value={filters.domain}>
-            <option value="">all</option>
+          <select name="domain">
+            <option value="" selected={!filters.domain}>
+              all
+            </option>
             {session.domains.map((d) => (
-              <option key={d} value={d}>
+              <option key={d} value={d} selected={d === filters.domain}>
                 {d}
               </option>
             ))}
           </select>
         </Field>
         <Field label="Status">
-          <select name="status" value={filters.status}>
-            <option value="">all</option>
+          <select name="status">
+            <option value="" selected={!filters.status}>
+              all
+            </option>
             {session.commandStatuses.map((s) => (
-              <option key={s} value={s}>
+              <option key={s} value={s} selected={s === filters.status}>
                 {s}
               </option>
             ))}
           </select>
         </Field>
         <Field label="Type">
-          <input name="type" value={filters.type} placeholder="demo.SendReceipt" />
+          <input name="type" defaultValue={filters.type} placeholder="demo.SendReceipt" />
         </Field>
         <Field label="Batch id">
-          <input name="batch" value={filters.batch} />
+          <input name="batch" defaultValue={filters.batch} />
         </Field>
         <Field label="Correlation id">
-          <input name="correlation" value={filters.correlation} />
+          <input name="correlation" defaultValue={filters.correlation} />
         </Field>
         <Field label="Command id">
-          <input name="id" value={filters.id} />
+          <input name="id" defaultValue={filters.id} />
         </Field>
         <Field label="Created from">
-          <input type="datetime-local" name="from" value={toLocalInput(filters.from ?? null)} />
+          <input
+            type="datetime-local"
+            name="from"
+            defaultValue={toLocalInput(filters.from ?? null)}
+          />
         </Field>
         <Field label="Created before">
-          <input type="datetime-local" name="to" value={toLocalInput(filters.to ?? null)} />
+          <input type="datetime-local" name="to" defaultValue={toLocalInput(filters.to ?? null)} />
         </Field>
         <div class="filter-buttons">
           <button type="submit" class="primary">

@@ -95,22 +95,22 @@ export function TroubleshootingPage() {
         key={searchString}
       >
         <Field label="Domain">
-          <select name="domain" value={domain}>
+          <select name="domain">
             {session.domains.map((d) => (
-              <option key={d} value={d}>
+              <option key={d} value={d} selected={d === domain}>
                 {d}
               </option>
             ))}
           </select>
         </Field>
         <Field label="Type">
-          <input name="type" value={filter.type ?? ''} />
+          <input name="type" defaultValue={filter.type ?? ''} />
         </Field>
         <Field label="Batch id">
-          <input name="batch" value={filter.batch ?? ''} />
+          <input name="batch" defaultValue={filter.batch ?? ''} />
         </Field>
         <Field label="Error code">
-          <input name="code" value={filter.code ?? ''} />
+          <input name="code" defaultValue={filter.code ?? ''} />
         </Field>
         <div class="filter-buttons">
           <button type="submit" class="primary">

@@ -6,17 +6,12 @@ import { z } from 'zod';
 import { archive, archiveMessages } from './archive.ts';
 import { deleteMessage, deleteMessages } from './delete.ts';
 import { metrics } from './metrics.ts';
-import { createQueue } from './queue-admin.ts';
 import { read } from './read.ts';
 import { send, sendBatch } from './send.ts';
+import { queueMaker } from './test-support/new-queue.ts';
 
 const db = useTestDatabase();
-let queues = 0;
-async function newQueue(): Promise<string> {
-  const queue = `fin_${++queues}`;
-  await createQueue(db().pool, { queue });
-  return queue;
-}
+const newQueue = queueMaker(db, 'fin');
 
 const archivedRow = z.object({
   msg_id: z.number(),

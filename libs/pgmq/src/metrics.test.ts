@@ -4,17 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { deleteMessage } from './delete.ts';
 import { QueueNotFoundError } from './errors.ts';
 import { metrics, metricsAll } from './metrics.ts';
-import { createQueue, purgeQueue } from './queue-admin.ts';
+import { purgeQueue } from './queue-admin.ts';
 import { read } from './read.ts';
 import { send, sendBatch } from './send.ts';
+import { queueMaker } from './test-support/new-queue.ts';
 
 const db = useTestDatabase();
-let queues = 0;
-async function newQueue(): Promise<string> {
-  const queue = `metrics_${++queues}`;
-  await createQueue(db().pool, { queue });
-  return queue;
-}
+const newQueue = queueMaker(db, 'metrics');
 
 describe('metrics', () => {
   it('counts messages in the queue, visible ones, and every message ever sent', async () => {

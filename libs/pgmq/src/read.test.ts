@@ -4,19 +4,14 @@ import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { metrics } from './metrics.ts';
-import { createQueue } from './queue-admin.ts';
 import { databaseClock, queueRowVts } from './test-support/queue-table-fixture.ts';
 import { pop, read, readWithPoll } from './read.ts';
 import { send, sendBatch } from './send.ts';
 import { setVt } from './set-vt.ts';
+import { queueMaker } from './test-support/new-queue.ts';
 
 const db = useTestDatabase();
-let queues = 0;
-async function newQueue(): Promise<string> {
-  const queue = `read_${++queues}`;
-  await createQueue(db().pool, { queue });
-  return queue;
-}
+const newQueue = queueMaker(db, 'read');
 
 class Rollback extends Error {}
 

@@ -6,18 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { QueueNotFoundError } from './errors.ts';
 import { metrics } from './metrics.ts';
-import { createQueue } from './queue-admin.ts';
 import { databaseClock, queueRowVts } from './test-support/queue-table-fixture.ts';
 import { read } from './read.ts';
 import { send, sendBatch } from './send.ts';
+import { queueMaker } from './test-support/new-queue.ts';
 
 const db = useTestDatabase();
-let queues = 0;
-async function newQueue(): Promise<string> {
-  const queue = `send_${++queues}`;
-  await createQueue(db().pool, { queue });
-  return queue;
-}
+const newQueue = queueMaker(db, 'send');
 
 class Rollback extends Error {}
 

@@ -71,6 +71,17 @@ describe('worker NOTIFY listener', () => {
     return pid;
   }
 
+  /** Waits for a LISTEN connection other than the killed one, and returns its backend. */
+  function newListenerPid(killed: number): Promise<number> {
+    return waitFor(
+      async () => {
+        const pid = await listenerPid();
+        return pid !== null && pid !== killed ? pid : undefined;
+      },
+      { timeoutMs: 20_000, description: 'a new LISTEN connection' },
+    );
+  }
+
   it('keeps taking commands by polling while its LISTEN connection is down, and LISTENs again once it can', async () => {
     const domain = 'wn_outage';
     const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
@@ -105,14 +116,7 @@ describe('worker NOTIFY listener', () => {
       expect(await listenerPid()).toBeNull();
 
       await endListenerOutage();
-      const back = await waitFor(
-        async () => {
-          const pid = await listenerPid();
-          return pid !== null && pid !== killed ? pid : undefined;
-        },
-        { timeoutMs: 20_000, description: 'a new LISTEN connection' },
-      );
-      expect(back).not.toBe(killed);
+      expect(await newListenerPid(killed)).not.toBe(killed);
     } finally {
       await endListenerOutage();
     }
@@ -134,14 +138,7 @@ describe('worker NOTIFY listener', () => {
       await waitForStatus(db(), domain, missed.commandId, 'COMPLETED', pollIntervalMs / 3);
       // A refused reconnection may already have looked at the queue, so the
       // new LISTEN connection can come a moment after the catch-up.
-      const back = await waitFor(
-        async () => {
-          const pid = await listenerPid();
-          return pid !== null && pid !== killed ? pid : undefined;
-        },
-        { timeoutMs: 20_000, description: 'a new LISTEN connection' },
-      );
-      expect(back).not.toBe(killed);
+      expect(await newListenerPid(killed)).not.toBe(killed);
 
       // Sent once the worker is idle again: only a NOTIFY brings it in in time.
       const heard = await producer.send(ping, { data: {} });

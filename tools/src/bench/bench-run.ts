@@ -9,16 +9,30 @@ import {
   scenarioDatabaseName,
   type BenchServer,
 } from './database-server.ts';
-import { collectVersions, describeMachine } from './environment.ts';
+import { sampleConnections } from './connection-sampler.ts';
+import {
+  CALIBRATION_PLAN,
+  drainPlan,
+  fixedPlan,
+  rescaledPlan,
+  sendPlan,
+  type Plan,
+} from './counts.ts';
+import { collectVersions, describeMachine, isDurable, readDurability } from './environment.ts';
 import { medianRun } from './median-run.ts';
-import { formatResults, formatTargets, writeJsonReport } from './report.ts';
+import { formatResults, formatTargets, jsonTargets, writeJsonReport } from './report.ts';
 import type { Scenario, ScenarioResult } from './scenario.ts';
-import { effectiveCount } from './scenarios.ts';
+import { evaluateTargets } from './targets.ts';
 import { drainTimeoutMs } from './wait-until.ts';
 
 export interface BenchOptions {
   readonly scenarios: readonly Scenario[];
-  readonly count: number;
+  /** A fixed count for every throughput scenario instead of sizing by time. */
+  readonly count: number | undefined;
+  /** How long each throughput scenario's timed part should last. */
+  readonly seconds: number;
+  /** fsync, synchronous_commit and full_page_writes on (embedded server), or required on. */
+  readonly durable: boolean;
   readonly databaseUrl: string | undefined;
   readonly jsonPath: string | undefined;
   /** Runs of every scenario; the report keeps each one's median run. */
@@ -28,7 +42,7 @@ export interface BenchOptions {
 /** Runs the scenarios; resolves with how many failed (their rows are missing). */
 export async function runBench(options: BenchOptions): Promise<number> {
   const startedAt = Date.now();
-  const server = await openServer(options.databaseUrl);
+  const server = await openServer(options.databaseUrl, options.durable);
   let currentDatabase: string | undefined;
   let stopping = false;
   let interruption: Promise<unknown> | undefined;
@@ -50,17 +64,57 @@ export async function runBench(options: BenchOptions): Promise<number> {
   process.once('SIGTERM', interrupted);
   try {
     const versions = await collectVersions(server.adminUrl);
+    const settings = await readDurability(server.adminUrl);
+    const durable = isDurable(settings);
+    if (options.durable && !durable) {
+      throw new Error(
+        `--durable needs fsync, full_page_writes and synchronous_commit on; the server has ${JSON.stringify(settings)}`,
+      );
+    }
     console.log(
-      `PostgreSQL ${versions.postgres} (${server.embedded ? 'embedded' : 'DATABASE_URL'}), pgmq ${versions.pgmq ?? '?'}, ` +
+      `PostgreSQL ${versions.postgres} (${server.embedded ? 'embedded' : 'DATABASE_URL'}, ` +
+        `${durable ? 'durable: fsync, synchronous_commit, full_page_writes on' : 'fsync off'}), pgmq ${versions.pgmq ?? '?'}, ` +
         `node ${versions.node}, pg-boss ${versions['pg-boss']}, graphile-worker ${versions['graphile-worker']}; ` +
-        `${options.scenarios.length} scenarios, --count ${options.count}` +
-        (options.repeat > 1 ? `, ${options.repeat} runs each (medians reported)` : '') +
-        (options.scenarios.some((s) => s.fixedCount)
-          ? ' (memory scenarios: their own fixed count)'
-          : ''),
+        `${options.scenarios.length} scenarios, ` +
+        (options.count === undefined
+          ? `timed parts of about ${options.seconds} s`
+          : `--count ${options.count}`) +
+        (options.repeat > 1 ? `, ${options.repeat} runs each (medians reported)` : ''),
     );
     const runs = new Map<string, ScenarioResult[]>();
     let failures = 0;
+    const plans = new Map<string, Plan>();
+    const planOf = (scenario: Scenario): Plan | undefined => {
+      if (scenario.fixedCount !== undefined) return fixedPlan(scenario.fixedCount);
+      if (scenario.kind === 'fixed') return fixedPlan(1);
+      if (options.count !== undefined) return fixedPlan(options.count);
+      if (scenario.kind === 'send') return sendPlan(options.seconds);
+      return plans.get(scenario.name);
+    };
+    // A drain's backlog is loaded before its clock starts, so its size comes
+    // from a short run of the same drain first.
+    if (options.count === undefined) {
+      for (const scenario of options.scenarios) {
+        if (stopping || scenario.kind !== 'drain' || scenario.fixedCount !== undefined) continue;
+        const label = `calibrating ${scenario.name.padEnd(34)}`;
+        currentDatabase = scenarioDatabaseName(scenario.name);
+        try {
+          const result = await runOne(server, scenario, currentDatabase, CALIBRATION_PLAN, false);
+          const plan = drainPlan(result.per_s, options.seconds);
+          plans.set(scenario.name, plan);
+          console.log(
+            `${label} ${String(Math.round(result.per_s)).padStart(6)}/s → ${plan.warmup} warm-up + ${plan.count}`,
+          );
+        } catch (error) {
+          if (stopping) break;
+          failures += 1;
+          console.log(`${label} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+        } finally {
+          if (!stopping) await dropDatabase(server.adminUrl, currentDatabase);
+          currentDatabase = undefined;
+        }
+      }
+    }
     // Round after round of every scenario, so that a slow spell of the
     // machine is spread over all systems instead of falling on one.
     for (let round = 1; round <= options.repeat && !stopping; round += 1) {
@@ -68,11 +122,17 @@ export async function runBench(options: BenchOptions): Promise<number> {
       for (const [index, scenario] of options.scenarios.entries()) {
         if (stopping) break;
         const label = `${roundLabel}[${String(index + 1).padStart(2)}/${options.scenarios.length}] ${scenario.name.padEnd(34)}`;
+        const plan = planOf(scenario);
+        // Its calibration failed (counted and reported above).
+        if (!plan) continue;
         if (process.stdout.isTTY) process.stdout.write(`${label} …\r`);
         currentDatabase = scenarioDatabaseName(scenario.name);
         try {
-          const result = await runOne(server, scenario, currentDatabase, options.count);
+          const result = await runOne(server, scenario, currentDatabase, plan, true);
           runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), result]);
+          if (scenario.kind === 'drain' && options.count === undefined) {
+            plans.set(scenario.name, rescaledPlan(plan, result.seconds, options.seconds));
+          }
           console.log(`${label} ${progressLine(result)}`);
         } catch (error) {
           if (stopping) break;
@@ -91,13 +151,18 @@ export async function runBench(options: BenchOptions): Promise<number> {
     });
     // The interruption ends the process (exit 130); nothing more to print.
     if (interruption) await interruption;
-    console.log(`\n${formatResults(results)}\n\n${formatTargets(results)}`);
+    const targets = evaluateTargets(results);
+    console.log(`\n${formatResults(results)}\n\n${formatTargets(targets)}`);
     if (options.jsonPath) {
       await writeJsonReport(options.jsonPath, {
         machine: describeMachine(),
         versions,
+        durable,
+        settings,
+        target_seconds: options.seconds,
         repeat: options.repeat,
         results,
+        targets: jsonTargets(targets),
       });
       console.log(`\nwrote ${options.jsonPath}`);
     }
@@ -114,19 +179,26 @@ async function runOne(
   server: BenchServer,
   scenario: Scenario,
   database: string,
-  count: number,
+  plan: Plan,
+  sample: boolean,
 ): Promise<ScenarioResult> {
   const url = await createDatabase(server.adminUrl, database);
-  const operations = effectiveCount(scenario, count);
   // Pre-load, drain and checks each stay far inside their own deadlines.
   const child = {
     scenario: scenario.name,
     url,
-    count: operations,
-    timeoutMs: 3 * drainTimeoutMs(operations) + 60_000,
+    plan,
+    timeoutMs: 3 * drainTimeoutMs(plan.warmup + plan.count) + 60_000,
   };
   await runPhaseInChild({ ...child, phase: 'prepare' });
-  const result = await runPhaseInChild({ ...child, phase: 'run' });
+  const sampler = sample ? await sampleConnections(server.adminUrl, database) : undefined;
+  let result: ScenarioResult | undefined;
+  try {
+    result = await runPhaseInChild({ ...child, phase: 'run' });
+  } finally {
+    const peak = await sampler?.stop();
+    if (result && peak !== undefined) result = { ...result, peak_connections: peak };
+  }
   if (!result) throw new Error(`${scenario.name}: the run phase reported no result`);
   return result;
 }
@@ -138,6 +210,7 @@ function progressLine(result: ScenarioResult): string {
       : `  p50 ${result.p50_ms.toFixed(1)} ms  p99 ${result.p99_ms?.toFixed(1)} ms`;
   return (
     `${String(result.count).padStart(7)} in ${result.seconds.toFixed(2).padStart(7)} s  ` +
-    `${String(Math.round(result.per_s)).padStart(6)}/s${latency}  rss ${result.peak_rss_mb.toFixed(0)} MB`
+    `${String(Math.round(result.per_s)).padStart(6)}/s${latency}  rss ${result.peak_rss_mb.toFixed(0)} MB` +
+    (result.peak_connections === null ? '' : `  ${result.peak_connections} conns`)
   );
 }

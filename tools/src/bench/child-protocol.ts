@@ -7,6 +7,9 @@ export const CHILD_ENV = {
   phase: 'BENCH_PHASE',
   url: 'BENCH_DATABASE_URL',
   count: 'BENCH_COUNT',
+  warmup: 'BENCH_WARMUP',
+  /** Empty unless the scenario is time-boxed. */
+  seconds: 'BENCH_SECONDS',
 } as const;
 
 /** `prepare` sets the database up (untimed); `run` measures. Each in a process of its own. */

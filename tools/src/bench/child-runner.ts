@@ -3,6 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CHILD_ENV, type Phase, type ScenarioReport } from './child-protocol.ts';
+import type { Plan } from './counts.ts';
 import type { ScenarioResult } from './scenario.ts';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./run-scenario.ts', import.meta.url));
@@ -20,7 +21,7 @@ export interface ChildRun {
   readonly scenario: string;
   readonly phase: Phase;
   readonly url: string;
-  readonly count: number;
+  readonly plan: Plan;
   /** The child is killed past this; a healthy scenario finishes well within it. */
   readonly timeoutMs: number;
 }
@@ -35,7 +36,9 @@ export function runPhaseInChild(run: ChildRun): Promise<ScenarioResult | undefin
       [CHILD_ENV.scenario]: run.scenario,
       [CHILD_ENV.phase]: run.phase,
       [CHILD_ENV.url]: run.url,
-      [CHILD_ENV.count]: String(run.count),
+      [CHILD_ENV.count]: String(run.plan.count),
+      [CHILD_ENV.warmup]: String(run.plan.warmup),
+      [CHILD_ENV.seconds]: run.plan.seconds === undefined ? '' : String(run.plan.seconds),
     },
   });
   running.add(child);

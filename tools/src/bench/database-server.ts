@@ -13,11 +13,23 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function openServer(databaseUrl: string | undefined): Promise<BenchServer> {
+/**
+ * `durable`: an embedded server keeps `fsync`, `synchronous_commit` and
+ * `full_page_writes` on, as production does; otherwise they are off, as for
+ * tests. A DATABASE_URL server is used as it is configured.
+ */
+export async function openServer(
+  databaseUrl: string | undefined,
+  durable: boolean,
+): Promise<BenchServer> {
   if (databaseUrl) return { adminUrl: databaseUrl, embedded: false, stop: async () => undefined };
   // A run killed with SIGKILL cannot stop its server; this one cleans up.
   await reapStaleServers();
-  const server = await startEmbeddedServer({ disposable: true });
+  const server = await startEmbeddedServer(
+    durable
+      ? { settings: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' } }
+      : { disposable: true },
+  );
   return { adminUrl: server.url, embedded: true, stop: () => server.stop() };
 }
 

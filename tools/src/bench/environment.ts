@@ -23,6 +23,42 @@ export function describeMachine(): Machine {
   return { cores: availableParallelism(), memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB` };
 }
 
+/** The durability settings the run measured with (see `--durable`). */
+export interface DurabilitySettings {
+  readonly fsync: string;
+  readonly synchronous_commit: string;
+  readonly full_page_writes: string;
+}
+
+const durabilityRow = z.object({
+  fsync: z.string(),
+  synchronous_commit: z.string(),
+  full_page_writes: z.string(),
+});
+
+export async function readDurability(adminUrl: string): Promise<DurabilitySettings> {
+  return withClient(adminUrl, async (client) =>
+    durabilityRow.parse(
+      (
+        await client.query(`
+          SELECT current_setting('fsync') AS fsync,
+                 current_setting('synchronous_commit') AS synchronous_commit,
+                 current_setting('full_page_writes') AS full_page_writes
+        `)
+      ).rows[0],
+    ),
+  );
+}
+
+/** Whether every durability setting is on (`synchronous_commit`: anything but off/local). */
+export function isDurable(settings: DurabilitySettings): boolean {
+  return (
+    settings.fsync === 'on' &&
+    settings.full_page_writes === 'on' &&
+    !['off', 'local'].includes(settings.synchronous_commit)
+  );
+}
+
 const versionRow = z.object({ postgres: z.string(), pgmq: z.string().nullable() });
 
 export async function collectVersions(adminUrl: string): Promise<Versions> {

@@ -7,10 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '@commandbus/testing';
 import { BUS_DOMAIN } from './fixtures/commandbus.ts';
-import { warmupCount } from './measure.ts';
 import { findScenario } from './scenarios.ts';
 
 const COUNT = 200;
+const WARMUP = 150;
 const trailRow = z.object({ trail: z.string(), commands: z.coerce.number() });
 
 let database: TestDatabase | undefined;
@@ -25,7 +25,7 @@ async function runFloor(name: string): Promise<Record<string, number>> {
   const scenario = findScenario(name);
   if (!scenario) throw new Error(`no scenario ${name}`);
   database = await createTestDatabase();
-  const context = { url: database.url, count: COUNT };
+  const context = { url: database.url, count: COUNT, warmup: WARMUP };
   await scenario.prepare(context);
   const outcome = await scenario.run(context);
   expect(outcome.count).toBeGreaterThan(0);
@@ -41,7 +41,7 @@ async function runFloor(name: string): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.trail, r.commands]));
 }
 
-const total = warmupCount(COUNT) + COUNT;
+const total = WARMUP + COUNT;
 
 describe('floor scenarios', () => {
   it('floor.send writes a command row and a SENT audit row per message', async () => {

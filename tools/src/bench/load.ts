@@ -3,64 +3,62 @@
 // sender at a steady rate.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabasePool, DatabasePoolConnection } from 'slonik';
-import { nowMs, type WarmupGate } from './measure.ts';
+import { nowMs, type OperationBudget, type WarmupGate } from './measure.ts';
 
-/**
- * A shared budget of `count` operations that concurrent loops draw indexes
- * from when they are ready (work stealing), so a slow loop never leaves the
- * others idle at the end.
- */
-export class WorkBudget {
-  readonly #count: number;
-  #next = 0;
-
-  constructor(count: number) {
-    this.#count = count;
-  }
-
-  /** The next operation's index, or undefined when the budget is spent. */
-  take(): number | undefined {
-    if (this.#next >= this.#count) return undefined;
-    const index = this.#next;
-    this.#next += 1;
-    return index;
-  }
-}
-
-/** Runs `loops` loops that together perform `count` operations. */
+/** Runs `loops` loops that draw operations from `budget` until it is spent. */
 export async function runConcurrently(
-  count: number,
+  budget: OperationBudget,
   loops: number,
-  operation: (index: number) => Promise<unknown>,
+  operation: (index: number, loop: number) => Promise<unknown>,
 ): Promise<void> {
-  const budget = new WorkBudget(count);
-  const loop = async () => {
-    for (let index = budget.take(); index !== undefined; index = budget.take())
-      await operation(index);
+  const run = async (_: unknown, loop: number) => {
+    for (let op = budget.take(); op !== undefined; op = budget.take())
+      await operation(op.index, loop);
   };
-  await Promise.all(Array.from({ length: loops }, loop));
+  await Promise.all(Array.from({ length: loops }, run));
 }
 
 /**
- * Runs `loops` loops that together perform `count` operations, each loop
- * on one pool connection held for its whole run, as a process of its own
- * would: a checkout per call would time the pool, not the system.
+ * Runs `loops` loops that draw operations from `budget`, each loop on one
+ * pool connection held for its whole run, as a process of its own would: a
+ * checkout per call would time the pool, not the system.
  */
 export async function runOnHeldConnections(
   pool: DatabasePool,
-  count: number,
+  budget: OperationBudget,
   loops: number,
-  operation: (connection: DatabasePoolConnection, index: number) => Promise<unknown>,
+  operation: (connection: DatabasePoolConnection, index: number, loop: number) => Promise<unknown>,
 ): Promise<void> {
-  const budget = new WorkBudget(count);
   await Promise.all(
-    Array.from({ length: loops }, () =>
+    Array.from({ length: loops }, (_, loop) =>
       pool.connect(async (connection) => {
-        for (let index = budget.take(); index !== undefined; index = budget.take())
-          await operation(connection, index);
+        for (let op = budget.take(); op !== undefined; op = budget.take())
+          await operation(connection, op.index, loop);
       }),
     ),
   );
+}
+
+/** Splits `count` into calls of at most `size` items, run one after another (pre-loads). */
+export async function inChunks(
+  count: number,
+  size: number,
+  call: (start: number, length: number) => Promise<unknown>,
+): Promise<void> {
+  for (let start = 0; start < count; start += size) {
+    await call(start, Math.min(size, count - start));
+  }
+}
+
+/** Calls of up to `size` operations drawn from `budget`, one after another. */
+export async function chunksFromBudget(
+  budget: OperationBudget,
+  size: number,
+  call: (start: number, length: number) => Promise<unknown>,
+): Promise<void> {
+  for (let chunk = budget.take(size); chunk !== undefined; chunk = budget.take(size)) {
+    await call(chunk.index, chunk.length);
+  }
 }
 
 /**
@@ -84,17 +82,6 @@ export async function drainOnHeldConnections(
       }),
     ),
   );
-}
-
-/** Splits `count` into calls of at most `size` items, run one after another. */
-export async function inChunks(
-  count: number,
-  size: number,
-  call: (start: number, length: number) => Promise<unknown>,
-): Promise<void> {
-  for (let start = 0; start < count; start += size) {
-    await call(start, Math.min(size, count - start));
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-// `npm run bench -- [--count N] [--repeat N] [--json PATH] [--only NAME…] [--memory]`:
+// `npm run bench -- [--seconds S] [--durable] [--repeat N] [--json PATH] [--only NAME…] [--memory]`:
 // commandbus side by side with raw PGMQ, pg-boss and graphile-worker on one
 // PostgreSQL, each scenario in a fresh database and a process of its own
 // (docs/benchmarks.md). Prints a line per scenario, then the table.
@@ -6,19 +6,27 @@ import { Command } from 'commander';
 import { parsePositiveInt, runMain, UsageError } from '@commandbus/cli';
 import { redactUrl } from '@commandbus/commandbus/internals';
 import { runBench, type BenchOptions } from './bench-run.ts';
+import { TARGET_SECONDS } from './counts.ts';
 import { SCENARIOS } from './scenarios.ts';
-
-const DEFAULT_COUNT = 20_000;
 
 const program = new Command('bench')
   .description(
     'Throughput, latency and memory of commandbus next to raw PGMQ, pg-boss and graphile-worker',
   )
   .option(
-    '--count <n>',
-    'messages/commands/jobs per throughput scenario',
+    '--seconds <n>',
+    "length of each throughput scenario's timed part (sends are time-boxed, drains sized by a calibration run)",
     parsePositiveInt,
-    DEFAULT_COUNT,
+    TARGET_SECONDS,
+  )
+  .option(
+    '--count <n>',
+    'a fixed number of operations per throughput scenario instead (quick checks; no calibration)',
+    parsePositiveInt,
+  )
+  .option(
+    '--durable',
+    'fsync, synchronous_commit and full_page_writes on for the whole run (with DATABASE_URL: required on)',
   )
   .option(
     '--repeat <n>',
@@ -37,7 +45,9 @@ const program = new Command('bench')
   .exitOverride();
 
 interface CliOptions {
-  readonly count: number;
+  readonly seconds: number;
+  readonly count?: number;
+  readonly durable?: boolean;
   readonly repeat: number;
   readonly json?: string;
   readonly only?: string[];
@@ -68,6 +78,8 @@ await runMain('bench', async () => {
   const failures = await runBench({
     scenarios: selectScenarios(options),
     count: options.count,
+    seconds: options.seconds,
+    durable: options.durable ?? false,
     repeat: options.repeat,
     databaseUrl,
     jsonPath: options.json,

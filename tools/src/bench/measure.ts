@@ -1,6 +1,7 @@
 // Timing, percentiles and peak RSS: the numbers every row of the report is
 // made of. One helper so every scenario measures the same way.
 import { performance } from 'node:perf_hooks';
+import { WARMUP_SECONDS } from './counts.ts';
 
 export interface TimedSection {
   readonly seconds: number;
@@ -57,30 +58,70 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 /**
- * Untimed operations a throughput scenario runs first, in the same process
- * and on the same connections, so the timed part measures steady state.
- * Steady state comes late: V8 keeps tiering the client's call stack (pg,
- * slonik, zod) up to TurboFan for about 12,000 operations, which until then
- * cost 2-3x the client CPU; single sends jump to full speed only after that.
+ * The operations a send loop may still start: at most `count` (when given)
+ * and none after `untilMs` (when given). Concurrent loops draw from one
+ * budget when they are ready, so a slow loop never leaves the others idle.
  */
-export function warmupCount(count: number): number {
-  return Math.min(15_000, Math.max(100, Math.ceil(count * 0.75)));
+export class OperationBudget {
+  readonly #first: number;
+  readonly #count: number;
+  readonly #untilMs: number;
+  #taken = 0;
+
+  constructor(first: number, limits: { readonly count?: number; readonly untilMs?: number }) {
+    this.#first = first;
+    this.#count = limits.count ?? Number.POSITIVE_INFINITY;
+    this.#untilMs = limits.untilMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Operations handed out so far. */
+  get taken(): number {
+    return this.#taken;
+  }
+
+  /**
+   * The index of the first of up to `n` consecutive operations and how many
+   * they are, or undefined once the budget is spent or its time is up.
+   */
+  take(n = 1): { readonly index: number; readonly length: number } | undefined {
+    const length = Math.min(n, this.#count - this.#taken);
+    if (length <= 0 || nowMs() >= this.#untilMs) return undefined;
+    const index = this.#first + this.#taken;
+    this.#taken += length;
+    return { index, length };
+  }
+}
+
+export interface SendPlan {
+  readonly warmup: number;
+  readonly count: number;
+  /** Time-boxed: the timed part's length; else exactly `count` operations are timed. */
+  readonly seconds?: number;
 }
 
 /**
- * For sends: runs items 0..warm-up-1 untimed, then times items
- * warm-up..warm-up+count-1 on the same connections and the same code path.
- * Returns the warm-up size too, since the outcome check counts both.
+ * For sends: a warm-up of at most `plan.warmup` operations and
+ * WARMUP_SECONDS, untimed, then the timed part on the same connections and
+ * code path: `plan.seconds` long, or `plan.count` operations. Operations
+ * still running when the time is up finish and count. Returns both sizes,
+ * since the outcome check counts both.
  */
 export async function timeAfterWarmup(
-  count: number,
-  work: (first: number, count: number) => Promise<unknown>,
-): Promise<TimedSection & { readonly warmup: number }> {
-  const warmup = warmupCount(count);
-  await work(0, warmup);
+  plan: SendPlan,
+  work: (budget: OperationBudget) => Promise<unknown>,
+): Promise<TimedSection & { readonly warmup: number; readonly count: number }> {
+  const warm = new OperationBudget(0, {
+    count: plan.warmup,
+    untilMs: plan.seconds === undefined ? undefined : nowMs() + WARMUP_SECONDS * 1000,
+  });
+  await work(warm);
   const timer = startTimer();
-  await work(warmup, count);
-  return { ...timer.stop(), warmup };
+  const timed = new OperationBudget(
+    warm.taken,
+    plan.seconds === undefined ? { count: plan.count } : { untilMs: nowMs() + plan.seconds * 1000 },
+  );
+  await work(timed);
+  return { ...timer.stop(), warmup: warm.taken, count: timed.taken };
 }
 
 /**

@@ -12,6 +12,7 @@ function run(perS: number, p50Ms: number | null = null): ScenarioResult {
     p50_ms: p50Ms,
     p99_ms: p50Ms === null ? null : p50Ms * 2,
     peak_rss_mb: 100,
+    peak_connections: null,
   };
 }
 

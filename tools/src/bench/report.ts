@@ -2,27 +2,30 @@
 // performance targets met or missed, and the JSON file.
 import { writeFile } from 'node:fs/promises';
 import { formatTable } from '@commandbus/cli';
-import type { Machine, Versions } from './environment.ts';
+import type { DurabilitySettings, Machine, Versions } from './environment.ts';
 import type { ScenarioResult } from './scenario.ts';
-import { DRAIN_PEER, LATENCY_TARGETS, pgmqCounterpart, RATIO_TARGETS } from './targets.ts';
+import { floorCounterpart, pgmqCounterpart, rateRatio, type TargetOutcome } from './targets.ts';
 
 export interface BenchReport {
   readonly machine: Machine;
   readonly versions: Versions;
+  /** The server's durability settings during the run (`--durable` turns them on). */
+  readonly durable: boolean;
+  readonly settings: DurabilitySettings;
+  /** How long each throughput scenario's timed part was sized to last. */
+  readonly target_seconds: number;
   /** Runs of every scenario; `results` has each one's median run. */
   readonly repeat: number;
   readonly results: readonly ScenarioResult[];
+  readonly targets: readonly JsonTarget[];
 }
 
-function ratio(
-  results: readonly ScenarioResult[],
-  scenario: string,
-  versus: string | undefined,
-): number | undefined {
-  if (!versus) return undefined;
-  const mine = results.find((r) => r.scenario === scenario);
-  const theirs = results.find((r) => r.scenario === versus);
-  return mine && theirs && theirs.per_s > 0 ? mine.per_s / theirs.per_s : undefined;
+export interface JsonTarget {
+  readonly target: string;
+  readonly statement: string;
+  readonly measured: number | null;
+  readonly required: string;
+  readonly met: boolean | null;
 }
 
 function times(value: number | undefined): string {
@@ -31,11 +34,6 @@ function times(value: number | undefined): string {
 
 function fixed(value: number | null, digits: number): string {
   return value === null ? '' : value.toFixed(digits);
-}
-
-/** The rows held against DRAIN_PEER: commandbus's drains and their floors. */
-function isDrain(scenario: string): boolean {
-  return scenario.startsWith('commandbus.e2e.') || scenario.startsWith('floor.drain.');
 }
 
 export function formatResults(results: readonly ScenarioResult[]): string {
@@ -48,8 +46,9 @@ export function formatResults(results: readonly ScenarioResult[]): string {
     fixed(r.p50_ms, 1),
     fixed(r.p99_ms, 1),
     r.peak_rss_mb.toFixed(0),
-    times(ratio(results, r.scenario, pgmqCounterpart(r.scenario))),
-    isDrain(r.scenario) ? times(ratio(results, r.scenario, DRAIN_PEER)) : '',
+    r.peak_connections ?? '',
+    times(rateRatio(results, r.scenario, floorCounterpart(r.scenario))),
+    times(rateRatio(results, r.scenario, pgmqCounterpart(r.scenario))),
   ]);
   return formatTable(
     [
@@ -61,37 +60,47 @@ export function formatResults(results: readonly ScenarioResult[]): string {
       'p50_ms',
       'p99_ms',
       'peak_rss_mb',
+      'conns',
+      '× floor',
       '× pgmq',
-      '× gw.batched',
     ],
     rows,
   );
 }
 
-export function formatTargets(results: readonly ScenarioResult[]): string {
-  const rows: unknown[][] = [];
-  for (const target of RATIO_TARGETS) {
-    const value = ratio(results, target.scenario, target.versus);
-    rows.push([
-      `${target.scenario} / ${target.versus}`,
-      value === undefined ? 'not run' : times(value),
-      times(ratio(results, target.floor, target.versus)),
-      `≥ ${target.atLeast.toFixed(1)}×`,
-      value === undefined ? '' : value >= target.atLeast ? 'yes' : 'NO',
-    ]);
+function measured(outcome: TargetOutcome): string {
+  if (outcome.value === null) return 'not run';
+  switch (outcome.target.kind) {
+    case 'ratio':
+      return times(outcome.value);
+    case 'latency':
+      return `${outcome.value.toFixed(1)} ms`;
+    case 'connections':
+      return String(outcome.value);
   }
-  for (const target of LATENCY_TARGETS) {
-    const p50 = results.find((r) => r.scenario === target.scenario)?.p50_ms ?? undefined;
-    rows.push([
-      `${target.scenario} p50`,
-      p50 === undefined ? 'not run' : `${p50.toFixed(1)} ms`,
-      '',
-      `≤ ${target.p50AtMostMs} ms`,
-      p50 === undefined ? '' : p50 <= target.p50AtMostMs ? 'yes' : 'NO',
-    ]);
-  }
-  return `${formatTable(['target', 'measured', 'ceiling', 'required', 'met'], rows)}
-ceiling: the same ratio for the floor.* scenario, which runs only the writes the contracts require`;
+}
+
+export function formatTargets(outcomes: readonly TargetOutcome[]): string {
+  return formatTable(
+    ['target', 'measured', 'required', 'met', 'promise'],
+    outcomes.map((o) => [
+      o.name,
+      measured(o),
+      o.required,
+      o.met === null ? '' : o.met ? 'yes' : 'NO',
+      o.target.statement,
+    ]),
+  );
+}
+
+export function jsonTargets(outcomes: readonly TargetOutcome[]): JsonTarget[] {
+  return outcomes.map((o) => ({
+    target: o.name,
+    statement: o.target.statement,
+    measured: o.value === null ? null : Math.round(o.value * 1000) / 1000,
+    required: o.required,
+    met: o.met,
+  }));
 }
 
 export async function writeJsonReport(file: string, report: BenchReport): Promise<void> {

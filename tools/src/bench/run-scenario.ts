@@ -22,6 +22,8 @@ function toResult(scenario: Scenario, outcome: ScenarioOutcome): ScenarioResult 
     p50_ms: latencies ? round(percentile(latencies, 50), 2) : null,
     p99_ms: latencies ? round(percentile(latencies, 99), 2) : null,
     peak_rss_mb: round(outcome.peakRssMb, 1),
+    // Sampled by the parent, which fills it in.
+    peak_connections: null,
   };
 }
 
@@ -33,20 +35,32 @@ async function runFromEnvironment(): Promise<ScenarioReport> {
   const name = process.env[CHILD_ENV.scenario] ?? '';
   const url = process.env[CHILD_ENV.url] ?? '';
   const count = Number(process.env[CHILD_ENV.count]);
+  const warmup = Number(process.env[CHILD_ENV.warmup]);
+  const secondsText = process.env[CHILD_ENV.seconds] ?? '';
+  const seconds = secondsText === '' ? undefined : Number(secondsText);
   const phase = process.env[CHILD_ENV.phase];
   const scenario = findScenario(name);
-  if (!scenario || !url || !Number.isInteger(count) || count < 1 || !isPhase(phase)) {
+  const isCount = (n: number) => Number.isInteger(n) && n >= 0;
+  if (
+    !scenario ||
+    !url ||
+    !isCount(count) ||
+    !isCount(warmup) ||
+    (seconds !== undefined && !(seconds > 0)) ||
+    !isPhase(phase)
+  ) {
     return {
       ok: false,
-      error: `bad child environment: scenario ${JSON.stringify(name)}, phase ${phase}, count ${count}`,
+      error: `bad child environment: scenario ${JSON.stringify(name)}, phase ${phase}, count ${count}, warmup ${warmup}, seconds ${secondsText}`,
     };
   }
+  const context = { url, count, warmup, ...(seconds === undefined ? {} : { seconds }) };
   try {
     if (phase === 'prepare') {
-      await scenario.prepare({ url, count });
+      await scenario.prepare(context);
       return { ok: true };
     }
-    return { ok: true, result: toResult(scenario, await scenario.run({ url, count })) };
+    return { ok: true, result: toResult(scenario, await scenario.run(context)) };
   } catch (error) {
     return {
       ok: false,

@@ -8,9 +8,25 @@ export type System = (typeof SYSTEMS)[number];
 export interface ScenarioContext {
   /** A database created for this scenario alone, empty. */
   readonly url: string;
-  /** `--count`: how many messages, commands or jobs to push through. */
+  /**
+   * Operations in the timed part: a drain's backlog after its warm-up, or a
+   * fixed-size run's sends. Ignored by time-boxed sends (see `seconds`).
+   */
   readonly count: number;
+  /** Untimed operations first (for time-boxed sends: at most this many, see WARMUP_SECONDS). */
+  readonly warmup: number;
+  /** Time-boxed sends: send for this long after the warm-up, as many as fit. */
+  readonly seconds?: number;
 }
+
+/**
+ * How a scenario's size is chosen (see counts.ts): `send` runs time-boxed,
+ * `drain` drains a pre-loaded backlog sized from a calibration run, `fixed`
+ * runs at its own size whatever the machine (latency at a steady rate, the
+ * 100k memory runs).
+ */
+export const SCENARIO_KINDS = ['send', 'drain', 'fixed'] as const;
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 
 export interface ScenarioOutcome {
   /** Operations in the timed section (messages, commands, jobs, or latency samples). */
@@ -30,6 +46,7 @@ export interface ScenarioOutcome {
 export interface Scenario {
   readonly name: string;
   readonly system: System;
+  readonly kind: ScenarioKind;
   readonly prepare: (context: ScenarioContext) => Promise<void>;
   /** Runs only when `--only` names it or with `--memory`. */
   readonly memory?: boolean;
@@ -48,4 +65,10 @@ export interface ScenarioResult {
   readonly p50_ms: number | null;
   readonly p99_ms: number | null;
   readonly peak_rss_mb: number;
+  /**
+   * Most client connections the scenario's processes held on its database at
+   * once (sampled from pg_stat_activity every 20 ms during the run phase;
+   * LISTEN connections not counted). null when not sampled.
+   */
+  readonly peak_connections: number | null;
 }

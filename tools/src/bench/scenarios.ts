@@ -1,6 +1,12 @@
 // Every scenario of `npm run bench`, in run order. Modules are imported only
 // by the process that runs the scenario, so each loads just its own system.
-import type { Scenario, ScenarioContext, ScenarioOutcome, System } from './scenario.ts';
+import type {
+  Scenario,
+  ScenarioContext,
+  ScenarioKind,
+  ScenarioOutcome,
+  System,
+} from './scenario.ts';
 
 /** What a scenario module exports; `variant` is its parameter (concurrency, batching, …). */
 interface ScenarioModule<V> {
@@ -11,6 +17,7 @@ interface ScenarioModule<V> {
 function define<V>(
   name: string,
   system: System,
+  kind: ScenarioKind,
   load: () => Promise<ScenarioModule<V>>,
   variant: V,
   extra: Pick<Scenario, 'memory' | 'fixedCount'> = {},
@@ -18,6 +25,7 @@ function define<V>(
   return {
     name,
     system,
+    kind,
     ...extra,
     prepare: async (context) => (await load()).prepare(context, variant),
     run: async (context) => (await load()).run(context, variant),
@@ -27,59 +35,136 @@ function define<V>(
 const MEMORY = { memory: true, fixedCount: 100_000 } as const;
 
 export const SCENARIOS: readonly Scenario[] = [
-  define('pgmq.send', 'pgmq', () => import('./scenarios/pgmq-send.ts'), undefined),
-  define('pgmq.send_batch', 'pgmq', () => import('./scenarios/pgmq-send-batch.ts'), undefined),
-  define('pgmq.drain', 'pgmq', () => import('./scenarios/pgmq-drain.ts'), undefined),
+  define('pgmq.send', 'pgmq', 'send', () => import('./scenarios/pgmq-send.ts'), undefined),
+  define(
+    'pgmq.send_batch',
+    'pgmq',
+    'send',
+    () => import('./scenarios/pgmq-send-batch.ts'),
+    undefined,
+  ),
+  define('pgmq.drain', 'pgmq', 'drain', () => import('./scenarios/pgmq-drain.ts'), undefined),
   define(
     'commandbus.send',
     'commandbus',
+    'send',
     () => import('./scenarios/commandbus-send.ts'),
-    undefined,
+    'held',
+  ),
+  define(
+    'commandbus.send.pool',
+    'commandbus',
+    'send',
+    () => import('./scenarios/commandbus-send.ts'),
+    'pool',
   ),
   define(
     'commandbus.send_batch',
     'commandbus',
+    'send',
     () => import('./scenarios/commandbus-send-batch.ts'),
     100,
   ),
-  define('commandbus.e2e.c1', 'commandbus', () => import('./scenarios/commandbus-e2e.ts'), 1),
-  define('commandbus.e2e.c8', 'commandbus', () => import('./scenarios/commandbus-e2e.ts'), 8),
-  define('commandbus.e2e.c32', 'commandbus', () => import('./scenarios/commandbus-e2e.ts'), 32),
+  define(
+    'commandbus.e2e.c1',
+    'commandbus',
+    'drain',
+    () => import('./scenarios/commandbus-e2e.ts'),
+    1,
+  ),
+  define(
+    'commandbus.e2e.c8',
+    'commandbus',
+    'drain',
+    () => import('./scenarios/commandbus-e2e.ts'),
+    8,
+  ),
+  define(
+    'commandbus.e2e.c32',
+    'commandbus',
+    'drain',
+    () => import('./scenarios/commandbus-e2e.ts'),
+    32,
+  ),
+  // Concurrency 32 and whatever prefetch the Worker has by default: no option passed.
+  define(
+    'commandbus.e2e.prefetch',
+    'commandbus',
+    'drain',
+    () => import('./scenarios/commandbus-e2e.ts'),
+    32,
+  ),
+  define(
+    'commandbus.e2e.procs4',
+    'commandbus',
+    'drain',
+    () => import('./scenarios/commandbus-e2e-procs.ts'),
+    { processes: 4, concurrency: 8 },
+  ),
   define(
     'commandbus.latency',
     'commandbus',
+    'fixed',
     () => import('./scenarios/commandbus-latency.ts'),
     undefined,
   ),
-  define('floor.send', 'floor', () => import('./scenarios/floor-send.ts'), undefined),
-  define('floor.send_batch', 'floor', () => import('./scenarios/floor-send-batch.ts'), undefined),
-  define('floor.drain.r32', 'floor', () => import('./scenarios/floor-drain.ts'), 32),
-  define('floor.drain.r500', 'floor', () => import('./scenarios/floor-drain.ts'), 500),
-  define('pg-boss.send', 'pg-boss', () => import('./scenarios/pg-boss-send.ts'), undefined),
-  define('pg-boss.drain', 'pg-boss', () => import('./scenarios/pg-boss-drain.ts'), undefined),
-  define('pg-boss.latency', 'pg-boss', () => import('./scenarios/pg-boss-latency.ts'), false),
-  define('pg-boss.latency.notify', 'pg-boss', () => import('./scenarios/pg-boss-latency.ts'), true),
+  define('floor.send', 'floor', 'send', () => import('./scenarios/floor-send.ts'), undefined),
+  define(
+    'floor.send_batch',
+    'floor',
+    'send',
+    () => import('./scenarios/floor-send-batch.ts'),
+    undefined,
+  ),
+  define('floor.drain.r32', 'floor', 'drain', () => import('./scenarios/floor-drain.ts'), 32),
+  define('floor.drain.r500', 'floor', 'drain', () => import('./scenarios/floor-drain.ts'), 500),
+  define('pg-boss.send', 'pg-boss', 'send', () => import('./scenarios/pg-boss-send.ts'), undefined),
+  define(
+    'pg-boss.drain',
+    'pg-boss',
+    'drain',
+    () => import('./scenarios/pg-boss-drain.ts'),
+    undefined,
+  ),
+  define(
+    'pg-boss.latency',
+    'pg-boss',
+    'fixed',
+    () => import('./scenarios/pg-boss-latency.ts'),
+    false,
+  ),
+  define(
+    'pg-boss.latency.notify',
+    'pg-boss',
+    'fixed',
+    () => import('./scenarios/pg-boss-latency.ts'),
+    true,
+  ),
   define(
     'graphile-worker.drain',
     'graphile-worker',
+    'drain',
     () => import('./scenarios/graphile-worker-drain.ts'),
     false,
   ),
   define(
     'graphile-worker.drain.batched',
     'graphile-worker',
+    'drain',
     () => import('./scenarios/graphile-worker-drain.ts'),
     true,
   ),
   define(
     'graphile-worker.latency',
     'graphile-worker',
+    'fixed',
     () => import('./scenarios/graphile-worker-latency.ts'),
     undefined,
   ),
   define(
     'commandbus.memory.send_batch_100k',
     'commandbus',
+    'fixed',
     () => import('./scenarios/commandbus-memory-send-batch.ts'),
     undefined,
     MEMORY,
@@ -87,16 +172,12 @@ export const SCENARIOS: readonly Scenario[] = [
   define(
     'commandbus.memory.drain_100k',
     'commandbus',
+    'fixed',
     () => import('./scenarios/commandbus-memory-drain.ts'),
     undefined,
     MEMORY,
   ),
 ];
-
-/** The operations a scenario runs with: its fixed count, else `--count`. */
-export function effectiveCount(scenario: Scenario, count: number): number {
-  return scenario.fixedCount ?? count;
-}
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.name === name);

@@ -9,23 +9,22 @@ import {
   startBenchWorker,
   unexpectedOutcomes,
 } from '../fixtures/commandbus.ts';
-import { warmupCount, WarmupGate } from '../measure.ts';
+import { WarmupGate } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 import { drainTimeoutMs, waitUntil } from '../wait-until.ts';
 
-export function prepare({ url, count }: ScenarioContext): Promise<void> {
-  return prepareBusDatabase(url, warmupCount(count) + count);
+export function prepare({ url, count, warmup }: ScenarioContext): Promise<void> {
+  return prepareBusDatabase(url, warmup + count);
 }
 
 export async function run(
-  { url, count }: ScenarioContext,
+  { url, count, warmup }: ScenarioContext,
   concurrency: number,
 ): Promise<ScenarioOutcome> {
   // A connection per running handler (its finishing transaction), one for the
   // read loop and one spare: fewer would measure waiting for the pool.
   const pool = await openBusPool(url, concurrency + 2);
   try {
-    const warmup = warmupCount(count);
     const total = warmup + count;
     const gate = new WarmupGate(warmup);
     const worker = await startBenchWorker({

@@ -8,22 +8,20 @@ import {
   prepareBusDatabase,
   timeSendsAndCheck,
 } from '../fixtures/commandbus.ts';
-import { inChunks } from '../load.ts';
+import { chunksFromBudget } from '../load.ts';
+import type { OperationBudget } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 export function prepare({ url }: ScenarioContext): Promise<void> {
   return prepareBusDatabase(url);
 }
 
-export async function run(
-  { url, count }: ScenarioContext,
-  batchSize = 100,
-): Promise<ScenarioOutcome> {
-  const pool = await openBusPool(url, 2);
+export async function run(context: ScenarioContext, batchSize = 100): Promise<ScenarioOutcome> {
+  const pool = await openBusPool(context.url, 2);
   try {
     const producer = newProducer(pool);
-    return await timeSendsAndCheck(pool, count, (first, n) =>
-      sendInBatches(producer, first, n, batchSize),
+    return await timeSendsAndCheck(pool, context, (budget) =>
+      sendInBatches(producer, budget, batchSize),
     );
   } finally {
     await pool.end();
@@ -32,15 +30,14 @@ export async function run(
 
 function sendInBatches(
   producer: Producer,
-  first: number,
-  count: number,
+  budget: OperationBudget,
   batchSize: number,
 ): Promise<void> {
-  return inChunks(count, batchSize, (start, length) =>
+  return chunksFromBudget(budget, batchSize, (start, length) =>
     producer.sendBatch(
       Array.from({ length }, (_, i) => ({
         command: BenchCommand,
-        input: { data: { n: first + start + i } },
+        input: { data: { n: start + i } },
       })),
     ),
   );

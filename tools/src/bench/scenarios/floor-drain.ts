@@ -6,22 +6,21 @@
 import { expectCommands, openBusPool } from '../fixtures/commandbus.ts';
 import { finish, prepareFloorDatabase, receive } from '../fixtures/floor.ts';
 import { drainOnHeldConnections } from '../load.ts';
-import { warmupCount, WarmupGate } from '../measure.ts';
+import { WarmupGate } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const CONNECTIONS = 2;
 
-export function prepare({ url, count }: ScenarioContext): Promise<void> {
-  return prepareFloorDatabase(url, warmupCount(count) + count);
+export function prepare({ url, count, warmup }: ScenarioContext): Promise<void> {
+  return prepareFloorDatabase(url, warmup + count);
 }
 
 export async function run(
-  { url, count }: ScenarioContext,
+  { url, count, warmup }: ScenarioContext,
   readSize: number,
 ): Promise<ScenarioOutcome> {
   const pool = await openBusPool(url, CONNECTIONS);
   try {
-    const warmup = warmupCount(count);
     const gate = new WarmupGate(warmup);
     await drainOnHeldConnections(pool, CONNECTIONS, gate, async (connection) => {
       const received = await receive(connection, readSize);

@@ -2,7 +2,7 @@
 // statement on one connection, exactly as pgmq.send_batch sends.
 import { openBusPool, timeSendsAndCheck } from '../fixtures/commandbus.ts';
 import { prepareFloorDatabase, sendMany } from '../fixtures/floor.ts';
-import { inChunks } from '../load.ts';
+import { chunksFromBudget } from '../load.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const BATCH_SIZE = 100;
@@ -11,12 +11,14 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
   return prepareFloorDatabase(url);
 }
 
-export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
-  const pool = await openBusPool(url, 1);
+export async function run(context: ScenarioContext): Promise<ScenarioOutcome> {
+  const pool = await openBusPool(context.url, 1);
   try {
-    return await timeSendsAndCheck(pool, count, (first, n) =>
+    return await timeSendsAndCheck(pool, context, (budget) =>
       pool.connect((connection) =>
-        inChunks(n, BATCH_SIZE, (start, length) => sendMany(connection, first + start, length)),
+        chunksFromBudget(budget, BATCH_SIZE, (start, length) =>
+          sendMany(connection, start, length),
+        ),
       ),
     );
   } finally {

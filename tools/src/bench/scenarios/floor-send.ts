@@ -4,6 +4,7 @@ import type { DatabasePool } from 'slonik';
 import { openBusPool, timeSendsAndCheck } from '../fixtures/commandbus.ts';
 import { prepareFloorDatabase, sendOne } from '../fixtures/floor.ts';
 import { runOnHeldConnections } from '../load.ts';
+import type { OperationBudget } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const CONNECTIONS = 8;
@@ -12,18 +13,16 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
   return prepareFloorDatabase(url);
 }
 
-export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
-  const pool = await openBusPool(url, CONNECTIONS);
+export async function run(context: ScenarioContext): Promise<ScenarioOutcome> {
+  const pool = await openBusPool(context.url, CONNECTIONS);
   try {
-    return await timeSendsAndCheck(pool, count, (first, n) => sendEach(pool, first, n));
+    return await timeSendsAndCheck(pool, context, (budget) => sendEach(pool, budget));
   } finally {
     await pool.end();
   }
 }
 
-/** Commands first..first+count-1, one statement each, over all connections. */
-function sendEach(pool: DatabasePool, first: number, count: number): Promise<void> {
-  return runOnHeldConnections(pool, count, CONNECTIONS, (connection, i) =>
-    sendOne(connection, first + i),
-  );
+/** One statement per operation of `budget`, over all connections. */
+function sendEach(pool: DatabasePool, budget: OperationBudget): Promise<void> {
+  return runOnHeldConnections(pool, budget, CONNECTIONS, (connection, i) => sendOne(connection, i));
 }

@@ -10,20 +10,19 @@ import {
   TASK,
   THROUGHPUT_PRESET,
 } from '../fixtures/graphile-worker.ts';
-import { warmupCount, WarmupGate } from '../measure.ts';
+import { WarmupGate } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 import { withClient } from '../sql-client.ts';
 import { drainTimeoutMs, waitUntil } from '../wait-until.ts';
 
-export function prepare({ url, count }: ScenarioContext): Promise<void> {
-  return prepareGraphileDatabase(url, warmupCount(count) + count);
+export function prepare({ url, count, warmup }: ScenarioContext): Promise<void> {
+  return prepareGraphileDatabase(url, warmup + count);
 }
 
 export async function run(
-  { url, count }: ScenarioContext,
+  { url, count, warmup }: ScenarioContext,
   batched: boolean,
 ): Promise<ScenarioOutcome> {
-  const warmup = warmupCount(count);
   const total = warmup + count;
   const gate = new WarmupGate(warmup);
   const timeoutMs = drainTimeoutMs(total);

@@ -8,19 +8,18 @@ import {
   stopBoss,
   THROUGHPUT_WORK_OPTIONS,
 } from '../fixtures/pg-boss.ts';
-import { warmupCount, WarmupGate } from '../measure.ts';
+import { WarmupGate } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 import { withClient } from '../sql-client.ts';
 import { drainTimeoutMs, waitUntil } from '../wait-until.ts';
 
-export function prepare({ url, count }: ScenarioContext): Promise<void> {
-  return prepareBossDatabase(url, { preload: warmupCount(count) + count });
+export function prepare({ url, count, warmup }: ScenarioContext): Promise<void> {
+  return prepareBossDatabase(url, { preload: warmup + count });
 }
 
-export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
+export async function run({ url, count, warmup }: ScenarioContext): Promise<ScenarioOutcome> {
   const boss = await startBoss(url);
   try {
-    const warmup = warmupCount(count);
     const total = warmup + count;
     const gate = new WarmupGate(warmup);
     const timeoutMs = drainTimeoutMs(total);

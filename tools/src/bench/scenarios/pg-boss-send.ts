@@ -17,13 +17,13 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
   return prepareBossDatabase(url);
 }
 
-export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
-  const boss = await startBoss(url);
+export async function run(context: ScenarioContext): Promise<ScenarioOutcome> {
+  const boss = await startBoss(context.url);
   try {
-    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
-      runConcurrently(n, SENDERS, (i) => boss.send(BOSS_QUEUE, { n: first + i })),
+    const { warmup, count, seconds, peakRssMb } = await timeAfterWarmup(context, (budget) =>
+      runConcurrently(budget, SENDERS, (i) => boss.send(BOSS_QUEUE, { n: i })),
     );
-    const jobs = await countJobs(url);
+    const jobs = await countJobs(context.url);
     if (jobs !== warmup + count) throw new Error(`expected ${warmup + count} jobs, found ${jobs}`);
     return { count, seconds, peakRssMb };
   } finally {

@@ -9,21 +9,20 @@ import {
   preparePgmqDatabase,
 } from '../fixtures/pgmq.ts';
 import { drainOnHeldConnections } from '../load.ts';
-import { warmupCount, WarmupGate } from '../measure.ts';
+import { WarmupGate } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const CONNECTIONS = 8;
 const READ_SIZE = 10;
 const LEASE_SECONDS = 30;
 
-export function prepare({ url, count }: ScenarioContext): Promise<void> {
-  return preparePgmqDatabase(url, warmupCount(count) + count);
+export function prepare({ url, count, warmup }: ScenarioContext): Promise<void> {
+  return preparePgmqDatabase(url, warmup + count);
 }
 
-export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
+export async function run({ url, count, warmup }: ScenarioContext): Promise<ScenarioOutcome> {
   const pool = await openPgmqPool(url, CONNECTIONS);
   try {
-    const warmup = warmupCount(count);
     const gate = new WarmupGate(warmup);
     await drainOnHeldConnections(pool, CONNECTIONS, gate, async (connection) => {
       const messages = await read(connection, {

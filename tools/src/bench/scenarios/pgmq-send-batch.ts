@@ -9,8 +9,8 @@ import {
   PGMQ_QUEUE,
   preparePgmqDatabase,
 } from '../fixtures/pgmq.ts';
-import { inChunks } from '../load.ts';
-import { timeAfterWarmup } from '../measure.ts';
+import { chunksFromBudget } from '../load.ts';
+import { timeAfterWarmup, type OperationBudget } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const BATCH_SIZE = 100;
@@ -19,11 +19,11 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
   return preparePgmqDatabase(url);
 }
 
-export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
-  const pool = await openPgmqPool(url, 1);
+export async function run(context: ScenarioContext): Promise<ScenarioOutcome> {
+  const pool = await openPgmqPool(context.url, 1);
   try {
-    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
-      sendInBatches(pool, first, n),
+    const { warmup, count, seconds, peakRssMb } = await timeAfterWarmup(context, (budget) =>
+      sendInBatches(pool, budget),
     );
     await expectQueueLength(pool, warmup + count);
     return { count, seconds, peakRssMb };
@@ -32,12 +32,12 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
   }
 }
 
-function sendInBatches(pool: DatabasePool, first: number, count: number): Promise<void> {
+function sendInBatches(pool: DatabasePool, budget: OperationBudget): Promise<void> {
   return pool.connect((connection) =>
-    inChunks(count, BATCH_SIZE, (start, length) =>
+    chunksFromBudget(budget, BATCH_SIZE, (start, length) =>
       sendBatch(connection, {
         queue: PGMQ_QUEUE,
-        messages: Array.from({ length }, (_, i) => benchMessage(first + start + i)),
+        messages: Array.from({ length }, (_, i) => benchMessage(start + i)),
       }),
     ),
   );

@@ -10,7 +10,7 @@ import {
   preparePgmqDatabase,
 } from '../fixtures/pgmq.ts';
 import { runOnHeldConnections } from '../load.ts';
-import { timeAfterWarmup } from '../measure.ts';
+import { timeAfterWarmup, type OperationBudget } from '../measure.ts';
 import type { ScenarioContext, ScenarioOutcome } from '../scenario.ts';
 
 const CONNECTIONS = 8;
@@ -19,11 +19,11 @@ export function prepare({ url }: ScenarioContext): Promise<void> {
   return preparePgmqDatabase(url);
 }
 
-export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutcome> {
-  const pool = await openPgmqPool(url, CONNECTIONS);
+export async function run(context: ScenarioContext): Promise<ScenarioOutcome> {
+  const pool = await openPgmqPool(context.url, CONNECTIONS);
   try {
-    const { warmup, seconds, peakRssMb } = await timeAfterWarmup(count, (first, n) =>
-      sendEach(pool, first, n),
+    const { warmup, count, seconds, peakRssMb } = await timeAfterWarmup(context, (budget) =>
+      sendEach(pool, budget),
     );
     await expectQueueLength(pool, warmup + count);
     return { count, seconds, peakRssMb };
@@ -32,9 +32,9 @@ export async function run({ url, count }: ScenarioContext): Promise<ScenarioOutc
   }
 }
 
-/** Messages first..first+count-1, one pgmq.send each, over all connections. */
-function sendEach(pool: DatabasePool, first: number, count: number): Promise<void> {
-  return runOnHeldConnections(pool, count, CONNECTIONS, (connection, i) =>
-    send(connection, { queue: PGMQ_QUEUE, message: benchMessage(first + i) }),
+/** One pgmq.send per operation of `budget`, over all connections. */
+function sendEach(pool: DatabasePool, budget: OperationBudget): Promise<void> {
+  return runOnHeldConnections(pool, budget, CONNECTIONS, (connection, i) =>
+    send(connection, { queue: PGMQ_QUEUE, message: benchMessage(i) }),
   );
 }

@@ -1,7 +1,7 @@
 // The promises checked at the end of every scenario: every command reached the
 // state it had to reach, effects = commands exactly, no message is left for a
 // finished command, batch counters equal a recount, and each batch completed once.
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type DatabasePool, type FragmentSqlToken, type IdentifierSqlToken } from 'slonik';
 import { z } from 'zod';
 import { commandQueueName } from '@commandbus/commandbus/internals';
 
@@ -119,21 +119,18 @@ export async function verify(pool: DatabasePool, input: VerifyInput): Promise<Ve
   note(violations, leftInQueue, `messages left in ${commandQueueName(domain)}`);
   stuck += leftInQueue;
 
-  const strangers = await pool.oneFirst(sql.type(count)`
-    SELECT count(*)::int AS n FROM commandbus.command
-     WHERE domain = ${domain} AND NOT (command_id = ANY(${sql.array(ids, 'uuid')}))`);
+  const strangers = await countRows(
+    pool,
+    sql.fragment`commandbus.command
+     WHERE domain = ${domain} AND NOT (command_id = ANY(${sql.array(ids, 'uuid')}))`,
+  );
   note(violations, strangers, 'commands nobody sent');
 
-  const effects = await pool.oneFirst(
-    sql.type(count)`SELECT count(*)::int AS n FROM chaos.effect WHERE domain = ${domain}`,
-  );
-  const executions = await pool.oneFirst(
-    sql.type(count)`SELECT count(*)::int AS n FROM chaos.execution WHERE domain = ${domain}`,
-  );
-  const duplicateRuns = await pool.oneFirst(
-    sql.type(
-      count,
-    )`SELECT count(*)::int AS n FROM chaos.execution WHERE domain = ${domain} AND outcome = 'duplicate'`,
+  const effects = await countRows(pool, sql.fragment`chaos.effect WHERE domain = ${domain}`);
+  const executions = await countRows(pool, sql.fragment`chaos.execution WHERE domain = ${domain}`);
+  const duplicateRuns = await countRows(
+    pool,
+    sql.fragment`chaos.execution WHERE domain = ${domain} AND outcome = 'duplicate'`,
   );
   note(violations, duplicateRuns, 'handler runs that found their effect already committed');
   const overlaps = await pool.oneFirst(sql.type(count)`
@@ -232,13 +229,10 @@ export async function checkExactlyOnceSent(
   domain: string,
   n: number,
 ): Promise<string[]> {
-  const commands = await pool.oneFirst(
-    sql.type(count)`SELECT count(*)::int AS n FROM commandbus.command WHERE domain = ${domain}`,
-  );
-  const sent = await pool.oneFirst(
-    sql.type(
-      count,
-    )`SELECT count(*)::int AS n FROM commandbus.audit WHERE domain = ${domain} AND event_type = 'SENT'`,
+  const commands = await countRows(pool, sql.fragment`commandbus.command WHERE domain = ${domain}`);
+  const sent = await countRows(
+    pool,
+    sql.fragment`commandbus.audit WHERE domain = ${domain} AND event_type = 'SENT'`,
   );
   const messages = await queueDepth(pool, domain);
   const violations: string[] = [];
@@ -249,11 +243,15 @@ export async function checkExactlyOnceSent(
 }
 
 async function queueDepth(pool: DatabasePool, domain: string): Promise<number> {
-  return pool.oneFirst(
-    sql.type(
-      count,
-    )`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `q_${commandQueueName(domain)}`])}`,
-  );
+  return countRows(pool, sql.identifier(['pgmq', `q_${commandQueueName(domain)}`]));
+}
+
+/** `SELECT count(*) FROM <from>`: `from` is a table, or a table and its WHERE clause. */
+function countRows(
+  pool: DatabasePool,
+  from: FragmentSqlToken | IdentifierSqlToken,
+): Promise<number> {
+  return pool.oneFirst(sql.type(count)`SELECT count(*)::int AS n FROM ${from}`);
 }
 
 function columns(expected: ReadonlyMap<string, Expectation>) {

@@ -1,6 +1,5 @@
 // `producer send` given hostile input: one line naming the typed error code,
 // exit 1 (2 for usage), no stack, and no command, message or audit row written.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { sql } from 'slonik';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { schemaSqlDir } from '@commandbus/commandbus-schema';
-import { useTestDatabase } from '@commandbus/testing';
+import { runCli, useTestDatabase } from '@commandbus/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -126,24 +125,13 @@ describe('producer send with hostile input', () => {
   const db = useTestDatabase({ setupSql: [v001] });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  function run(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-    const { LOG_LEVEL: _level, ...inherited } = process.env;
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ['apps/producer/src/main.ts', ...args],
-        {
-          cwd: root,
-          env: { ...inherited, NODE_COMPILE_CACHE: compileCache, DATABASE_URL: db().url },
-          timeout: 45_000,
-          maxBuffer: 4 * 1024 * 1024,
-        },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-          resolve({ code, output: `${stdout}${stderr}` });
-        },
-      );
+  async function run(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+    const { code, stdout, stderr } = await runCli('apps/producer/src/main.ts', args, {
+      cwd: root,
+      env: { NODE_COMPILE_CACHE: compileCache, DATABASE_URL: db().url },
+      timeoutMs: 45_000,
     });
+    return { code, output: `${stdout}${stderr}` };
   }
 
   /**

@@ -1,6 +1,5 @@
 // The worker CLI given hostile options: a usage error (exit 2) or a typed
 // configuration error (exit 1) at start, one line, no stack, nothing created.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { sql } from 'slonik';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { schemaSqlDir } from '@commandbus/commandbus-schema';
-import { useTestDatabase } from '@commandbus/testing';
+import { runCli, useTestDatabase } from '@commandbus/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -54,26 +53,16 @@ describe('worker CLI with hostile options', () => {
   const compileCache = mkdtempSync(path.join(tmpdir(), 'hostile-worker-cache-'));
   afterAll(() => rmSync(compileCache, { recursive: true, force: true }));
 
-  function run(
+  async function run(
     args: readonly string[],
     url = db().url,
   ): Promise<{ code: number | null; output: string }> {
-    const { LOG_LEVEL: _level, ...inherited } = process.env;
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ['apps/worker/src/main.ts', ...args],
-        {
-          cwd: root,
-          env: { ...inherited, NODE_COMPILE_CACHE: compileCache, DATABASE_URL: url },
-          timeout: 45_000,
-        },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-          resolve({ code, output: `${stdout}${stderr}` });
-        },
-      );
+    const { code, stdout, stderr } = await runCli('apps/worker/src/main.ts', args, {
+      cwd: root,
+      env: { NODE_COMPILE_CACHE: compileCache, DATABASE_URL: url },
+      timeoutMs: 45_000,
     });
+    return { code, output: `${stdout}${stderr}` };
   }
 
   it.concurrent.each(ROWS)('%s: exit %d, one line, no stack', async (_, exitCode, args, line) => {

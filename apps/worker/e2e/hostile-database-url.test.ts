@@ -2,13 +2,12 @@
 // exit code 1 and one clear line, never a stack trace, never the password.
 // They all end through runMain (or, for the migrator, its own runCli), so one
 // table covers them together.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '@commandbus/testing';
+import { runCli, useTestDatabase } from '@commandbus/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -38,23 +37,13 @@ describe('a wrong or unreachable DATABASE_URL', () => {
   const compileCache = mkdtempSync(path.join(tmpdir(), 'hostile-url-cache-'));
   afterAll(() => rmSync(compileCache, { recursive: true, force: true }));
 
-  function run(args: readonly string[], databaseUrl: string): Promise<Run> {
-    const { LOG_LEVEL: _level, DATABASE_URL: _url, ...inherited } = process.env;
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        args,
-        {
-          cwd: root,
-          env: { ...inherited, NODE_COMPILE_CACHE: compileCache, DATABASE_URL: databaseUrl },
-          timeout: 45_000,
-        },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-          resolve({ code, output: `${stdout}${stderr}` });
-        },
-      );
+  async function run([script, ...args]: readonly string[], databaseUrl: string): Promise<Run> {
+    const { code, stdout, stderr } = await runCli(script!, args, {
+      cwd: root,
+      env: { NODE_COMPILE_CACHE: compileCache, DATABASE_URL: databaseUrl },
+      timeoutMs: 45_000,
     });
+    return { code, output: `${stdout}${stderr}` };
   }
 
   const URLS: readonly [string, () => string][] = [

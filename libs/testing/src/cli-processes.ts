@@ -67,22 +67,10 @@ export function useCliProcesses(): CliProcesses {
   afterAll(() => rmSync(compileCache, { recursive: true, force: true }));
 
   function start(script: string, args: readonly string[], options: CliOptions = {}): CliProcess {
-    const { LOG_LEVEL: _notInherited, ...inherited } = process.env;
-    const child = spawn(process.execPath, [script, ...args], {
-      cwd: options.cwd,
-      env: { ...inherited, NODE_COMPILE_CACHE: compileCache, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const cli = spawnCli(script, args, {
+      ...options,
+      env: { NODE_COMPILE_CACHE: compileCache, ...options.env },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // 'close', not 'exit': by then both pipes are drained, so the output is whole.
-    const exited = new Promise<CliExit>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    });
-    const cli: CliProcess = { child, stdout: () => stdout, stderr: () => stderr, exited };
     running.add(cli);
     return cli;
   }
@@ -93,28 +81,72 @@ export function useCliProcesses(): CliProcesses {
     { timeoutMs = 60_000, ...options }: CliRunOptions = {},
   ): Promise<CliRun> {
     const cli = start(script, args, options);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
     try {
-      const exit = await Promise.race([cli.exited, deadline]);
-      if (exit === 'timeout') {
-        cli.child.kill('SIGKILL');
-        await cli.exited;
-        throw new Error(
-          `${path.basename(script)} ${args.join(' ')} did not exit within ${timeoutMs} ms; ` +
-            `stdout: ${cli.stdout().slice(-2_000)} stderr: ${cli.stderr().slice(-2_000)}`,
-        );
-      }
-      return { ...exit, stdout: cli.stdout(), stderr: cli.stderr() };
+      return await exitWithin(cli, timeoutMs, script, args);
     } finally {
-      clearTimeout(timer);
       running.delete(cli);
     }
   }
 
   return { start, run };
+}
+
+/**
+ * Runs `node <script> ...args` to its exit; past the deadline it is killed and
+ * this throws. Nothing outlives the call, so tests that run concurrently
+ * (`it.concurrent`) can use it without useCliProcesses' per-test cleanup.
+ */
+export async function runCli(
+  script: string,
+  args: readonly string[],
+  { timeoutMs = 60_000, ...options }: CliRunOptions = {},
+): Promise<CliRun> {
+  return exitWithin(spawnCli(script, args, options), timeoutMs, script, args);
+}
+
+function spawnCli(script: string, args: readonly string[], options: CliOptions): CliProcess {
+  const { LOG_LEVEL: _notInherited, ...inherited } = process.env;
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: options.cwd,
+    env: { ...inherited, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // 'close', not 'exit': by then both pipes are drained, so the output is whole.
+  const exited = new Promise<CliExit>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function exitWithin(
+  cli: CliProcess,
+  timeoutMs: number,
+  script: string,
+  args: readonly string[],
+): Promise<CliRun> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const exit = await Promise.race([cli.exited, deadline]);
+    if (exit === 'timeout') {
+      cli.child.kill('SIGKILL');
+      await cli.exited;
+      throw new Error(
+        `${path.basename(script)} ${args.join(' ')} did not exit within ${timeoutMs} ms; ` +
+          `stdout: ${cli.stdout().slice(-2_000)} stderr: ${cli.stderr().slice(-2_000)}`,
+      );
+    }
+    return { ...exit, stdout: cli.stdout(), stderr: cli.stderr() };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function isRunning(child: ChildProcess): boolean {

@@ -4,4 +4,4 @@ export { resolveTestServer, redactPassword, PGMQ_IMAGE } from './server-resoluti
 export type { ResolvedServer } from './server-resolution.ts';
 export { waitFor } from './wait-for.ts';
 export { gate, type Gate } from './gate.ts';
-export { useCliProcesses, type CliProcess, type CliRun } from './cli-processes.ts';
+export { runCli, useCliProcesses, type CliProcess, type CliRun } from './cli-processes.ts';

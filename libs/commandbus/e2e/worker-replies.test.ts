@@ -112,10 +112,18 @@ describe('worker and operator replies', () => {
     const replyQueue = `${domain}__replies`;
     const p = producer(domain);
     const first = await p.send(greet, { data: { name: 'Eve' }, replyTo: true });
+    // The later handlers finish only once the test has seen the queue gone,
+    // so nothing but the worker's own reply can create it again.
+    let openGate = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
     const worker = await startWorker(db(), { domain, visibilityTimeoutSeconds: 1 }, (w) =>
       w
-        .register(greet, () => ({ greeting: 'hi' }))
-        .register(refuse, () => {
+        .register(greet, async ({ command }) => {
+          if (command.data.name !== 'Eve') await gate;
+          return { greeting: 'hi' };
+        })
+        .register(refuse, async () => {
+          await gate;
           throw new CancelCommandError('not now');
         }),
     );
@@ -125,6 +133,7 @@ describe('worker and operator replies', () => {
     const greeted = await p.send(greet, { data: { name: 'Fay' }, replyTo: true });
     const refused = await p.send(refuse, { data: {}, replyTo: true });
     expect(await queueExists(replyQueue)).toBe(false);
+    openGate();
 
     await waitForStatus(db(), domain, greeted.commandId, 'COMPLETED');
     await waitForStatus(db(), domain, refused.commandId, 'CANCELED');

@@ -13,11 +13,9 @@ import type {
   EnqueuedCommand,
 } from './enqueue-commands.ts';
 
-const resultRow = z.object({
-  msg_id: bigintColumn.nullable(),
-  withdrawn: bigintColumn,
-  notified: bigintColumn,
-});
+// `withdrawn` and `notified` are selected only so that PostgreSQL evaluates
+// those parts; the parse keeps (and checks) just the msg id, on every send.
+const resultRow = z.object({ msg_id: bigintColumn.nullable() });
 
 /**
  * Returns the command with its msg id when it was new, nothing when it

@@ -33,6 +33,11 @@ export async function enqueuePrepared(
       message: envelope,
     })),
   });
+  const [only] = commands;
+  if (commands.length === 1 && only) {
+    const msgId = enqueued[0]?.msgId ?? null;
+    return [{ commandId: only.envelope.command_id, msgId, duplicate: msgId === null }];
+  }
   const msgIds = new Map(enqueued.map((e) => [e.commandId, e.msgId]));
   return commands.map(({ envelope }) => {
     const msgId = msgIds.get(envelope.command_id);

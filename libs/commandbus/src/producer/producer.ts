@@ -20,6 +20,7 @@ import { enqueuePrepared, type SendResult } from './enqueue-prepared.ts';
 import {
   canonicalUuid,
   prepareCommand,
+  type PrepareContext,
   type PreparedCommand,
   type SendInput,
 } from './prepare-command.ts';
@@ -59,6 +60,19 @@ export interface CreateBatchResult {
 
 export type { SendResult };
 
+/** Frozen definitions (every defineCommand result) whose type has been checked. */
+const checkedDefinitions = new WeakSet<object>();
+
+/**
+ * A definition from defineCommand has a valid type already; one built by
+ * hand is checked here. A frozen one is checked once: its type cannot change.
+ */
+function assertDefinition(definition: CommandDefinition<CommandData, CommandData | void>): void {
+  if (checkedDefinitions.has(definition)) return;
+  assertCommandType(definition.type);
+  if (Object.isFrozen(definition)) checkedDefinitions.add(definition);
+}
+
 export class Producer {
   readonly domain: string;
   readonly #pool: DatabasePool;
@@ -66,6 +80,7 @@ export class Producer {
   readonly #maxPayloadBytes: number;
   readonly #logger: Logger;
   readonly #queues: QueueRegistry;
+  readonly #commandQueue: string;
 
   constructor(options: ProducerOptions) {
     assertDomain(options.domain);
@@ -76,6 +91,7 @@ export class Producer {
     assertPositiveInteger('maxAttempts', this.#maxAttempts);
     assertPositiveInteger('maxPayloadBytes', this.#maxPayloadBytes);
     this.#queues = new QueueRegistry(options.pool);
+    this.#commandQueue = commandQueueName(this.domain);
     this.#logger = (options.logger ?? defaultLogger()).child({ domain: this.domain });
   }
 
@@ -85,8 +101,19 @@ export class Producer {
     input: SendInput<TData>,
     options: SendOptions = {},
   ): Promise<SendResult> {
-    const [result] = await this.#send([{ command, input } as BatchItem], options.connection);
+    // The common case on its own path: one envelope, no sets or maps to
+    // build for a call that can hold neither a repeated id nor a second type.
+    assertDefinition(command);
+    const prepared = prepareCommand(command, input, this.#context(null));
+    await this.#queues.ensureCreated(this.#commandQueue, options.connection);
+    if (prepared.envelope.reply_to !== null) {
+      await this.#ensureReplyQueue(prepared.envelope.reply_to, options.connection);
+    }
+    const [result] = await enqueuePrepared(options.connection ?? this.#pool, this.domain, null, [
+      prepared,
+    ]);
     if (!result) throw new Error('unreachable: one command in, one result out');
+    this.#logSent([result]);
     return result;
   }
 
@@ -153,18 +180,21 @@ export class Producer {
     return results;
   }
 
-  #prepareAll(items: readonly BatchItem[], batchId: string | null): PreparedCommand[] {
-    const context = {
+  #context(batchId: string | null): PrepareContext {
+    return {
       domain: this.domain,
       maxAttempts: this.#maxAttempts,
       maxPayloadBytes: this.#maxPayloadBytes,
       batchId,
       now: new Date(),
     };
-    // A definition from defineCommand has a valid type already; one built by
-    // hand is checked here, once per definition rather than once per command.
+  }
+
+  #prepareAll(items: readonly BatchItem[], batchId: string | null): PreparedCommand[] {
+    const context = this.#context(batchId);
+    // Once per definition in the call rather than once per command.
     for (const definition of new Set(items.map((item) => item.command))) {
-      assertCommandType(definition.type);
+      assertDefinition(definition);
     }
     const prepared = items.map(({ command, input }) => prepareCommand(command, input, context));
     const seen = new Set<string>();
@@ -189,13 +219,18 @@ export class Producer {
     prepared: readonly PreparedCommand[],
     connection?: CommonQueryMethods,
   ): Promise<void> {
-    await this.#queues.ensureCreated(commandQueueName(this.domain), connection);
-    const replyQueues = new Set(prepared.map((p) => p.envelope.reply_to).filter((q) => q !== null));
-    for (const queue of replyQueues) {
-      if (queue === replyQueueName(this.domain))
-        await this.#queues.ensureCreated(queue, connection);
-      else await this.#queues.assertExists(queue, connection);
+    await this.#queues.ensureCreated(this.#commandQueue, connection);
+    const replyQueues = new Set<string>();
+    for (const { envelope } of prepared) {
+      if (envelope.reply_to !== null) replyQueues.add(envelope.reply_to);
     }
+    for (const queue of replyQueues) await this.#ensureReplyQueue(queue, connection);
+  }
+
+  #ensureReplyQueue(queue: string, connection: CommonQueryMethods | undefined): Promise<void> {
+    return queue === replyQueueName(this.domain)
+      ? this.#queues.ensureCreated(queue, connection)
+      : this.#queues.assertExists(queue, connection);
   }
 
   /**
@@ -205,7 +240,7 @@ export class Producer {
    * each) until one of them has committed, and only then remember them.
    */
   async setup(): Promise<void> {
-    await this.#queues.ensureCreated(commandQueueName(this.domain));
+    await this.#queues.ensureCreated(this.#commandQueue);
     await this.#queues.ensureCreated(replyQueueName(this.domain));
   }
 

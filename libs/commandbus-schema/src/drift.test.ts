@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { useTestDatabase } from '@commandbus/testing';
 import { PROCEDURES, PROCEDURE_SCHEMA, type ProcedureSpec } from './procedures/registry.ts';
 import { receivedCommandRecordSchema } from './rows.ts';
-import { v001Sql } from './test-support/v001.ts';
+import { schemaSql } from './test-support/migrations.ts';
 
 // What the migrated database says about each function in schema commandbus.
 const procRow = z.object({
@@ -17,7 +17,7 @@ const procRow = z.object({
 });
 
 describe('procedure registry drift', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   async function databaseProcedures() {
     return db().pool.any(sql.type(procRow)`

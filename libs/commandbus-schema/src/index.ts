@@ -1,13 +1,22 @@
-// Public API of @commandbus/commandbus-schema: the V001 migration's location,
+// Public API of @commandbus/commandbus-schema: the migrations' location,
 // the value sets and rows its callers read, typed wrappers of every stored
 // procedure and the row-level queries the producer, worker and operator build
 // on. Anything not listed here is private to this lib.
 
-export { schemaSqlDir } from './sql-dir.ts';
+export { readSchemaMigrations, schemaSqlDir } from './sql-dir.ts';
+export type { SchemaMigration } from './sql-dir.ts';
 export { namePreparedStatements } from './prepared-statements.ts';
 
-export { BATCH_STATUSES, COMMAND_STATUSES } from './model.ts';
-export type { BatchStatus, CommandStatus } from './model.ts';
+export {
+  AUDIT_EVENT_TYPES,
+  BATCH_STATUSES,
+  BATCH_TYPES,
+  COMMAND_STATUSES,
+  TERMINAL_COMMAND_STATUSES,
+  TROUBLESHOOTING_MOVE_EVENT,
+  TROUBLESHOOTING_MOVE_EVENTS,
+} from './model.ts';
+export type { AuditEventType, BatchStatus, BatchType, CommandStatus } from './model.ts';
 
 export {
   CommandBusError,

@@ -3,8 +3,9 @@ import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { useTestDatabase } from '@commandbus/testing';
-import { AUDIT_EVENT_TYPES, BATCH_STATUSES, COMMAND_STATUSES } from './model.ts';
-import { v001Sql } from './test-support/v001.ts';
+import { AUDIT_EVENT_TYPES, BATCH_STATUSES, BATCH_TYPES, COMMAND_STATUSES } from './model.ts';
+import { readSchemaMigrations } from './sql-dir.ts';
+import { schemaSql } from './test-support/migrations.ts';
 
 // The column lists of docs/schema.md, as written there.
 const SPEC_COLUMNS = {
@@ -21,6 +22,8 @@ const SPEC_COLUMNS = {
     ['created_at', 'timestamp with time zone', 'NO', 'now()'],
     ['started_at', 'timestamp with time zone', 'YES', null],
     ['completed_at', 'timestamp with time zone', 'YES', null],
+    ['failed_count', 'integer', 'NO', '0'],
+    ['batch_type', 'text', 'NO', "'COMMAND'::text"],
   ],
   command: [
     ['domain', 'text', 'NO', null],
@@ -64,8 +67,15 @@ const columnRow = z.object({
   column_default: z.string().nullable(),
 });
 
-describe('V001 migration', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+describe('the schema migrations (V001 and later)', () => {
+  const db = useTestDatabase({ setupSql: schemaSql });
+
+  it('are every V*.sql of the location, in version order', () => {
+    expect(readSchemaMigrations().map((m) => m.script)).toEqual([
+      'V001__commandbus_schema.sql',
+      'V002__business_rule_failures_and_python_interop.sql',
+    ]);
+  });
 
   it('creates the four tables with exactly the columns of docs/schema.md, in order', async () => {
     for (const [table, expected] of Object.entries(SPEC_COLUMNS)) {
@@ -134,9 +144,10 @@ describe('V001 migration', () => {
     expect(valuesOf('command_status_check')).toEqual([...COMMAND_STATUSES]);
     expect(valuesOf('batch_status_check')).toEqual([...BATCH_STATUSES]);
     expect(valuesOf('audit_event_type_check')).toEqual([...AUDIT_EVENT_TYPES]);
+    expect(valuesOf('batch_type_check')).toEqual([...BATCH_TYPES]);
   });
 
-  it('applies a second time on the same database without error and without duplicating anything', async () => {
+  it('each applies a second time on the same database without error and without duplicating anything', async () => {
     const snapshot = sql.type(z.object({ n: z.number() }))`
       SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'commandbus'::regnamespace)
            + (SELECT count(*) FROM pg_proc WHERE pronamespace = 'commandbus'::regnamespace)
@@ -146,8 +157,8 @@ describe('V001 migration', () => {
     const client = new pg.Client(db().url);
     await client.connect();
     try {
-      await client.query(v001Sql);
-      // The file's search_path is transaction-local: the session keeps its own.
+      for (const script of schemaSql) await client.query(script);
+      // Each file's search_path is transaction-local: the session keeps its own.
       const { rows } = await client.query<{ search_path: string }>('SHOW search_path');
       expect(rows[0]?.search_path).toBe('"$user", public');
     } finally {
@@ -156,11 +167,14 @@ describe('V001 migration', () => {
     expect(await db().pool.oneFirst(snapshot)).toBe(before);
   });
 
-  it('stays runnable by real Flyway: no placeholders, no psql meta-commands', () => {
-    expect(v001Sql).not.toContain('${');
-    expect(v001Sql).not.toMatch(/^\s*\\/m);
-    expect(v001Sql.startsWith('-- ')).toBe(true);
-    const statements = v001Sql.replace(/--.*$/gm, '').trim();
+  it('stay runnable by real Flyway: no placeholders, no psql meta-commands', () => {
+    for (const { script, sql: text } of readSchemaMigrations()) {
+      expect(text, script).not.toContain('${');
+      expect(text, script).not.toMatch(/^\s*\\/m);
+      expect(text.startsWith('-- '), script).toBe(true);
+    }
+    const [v001] = schemaSql;
+    const statements = (v001 ?? '').replace(/--.*$/gm, '').trim();
     expect(statements.startsWith('CREATE EXTENSION IF NOT EXISTS pgmq;')).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
-// The value sets of the V001 schema (statuses, event types, counter updates):
-// one `as const` array each, from which the union type and the zod enum derive.
-// migration.test.ts checks them against the CHECK constraints of V001.
+// The value sets of the schema (statuses, event types, counter updates) as of
+// its newest migration: one `as const` array each, from which the union type
+// and the zod enum derive. migration.test.ts checks them against the CHECK
+// constraints of the migrated database.
 import { z } from 'zod';
 
 export const COMMAND_STATUSES = [
@@ -9,6 +10,7 @@ export const COMMAND_STATUSES = [
   'COMPLETED',
   'CANCELED',
   'IN_TROUBLESHOOTING_QUEUE',
+  'FAILED',
 ] as const;
 export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 
@@ -16,6 +18,7 @@ export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 export const TERMINAL_COMMAND_STATUSES = [
   'COMPLETED',
   'CANCELED',
+  'FAILED',
 ] as const satisfies readonly CommandStatus[];
 export type TerminalCommandStatus = (typeof TERMINAL_COMMAND_STATUSES)[number];
 
@@ -24,6 +27,7 @@ export const FINISH_STATUSES = [
   'COMPLETED',
   'CANCELED',
   'IN_TROUBLESHOOTING_QUEUE',
+  'FAILED',
 ] as const satisfies readonly CommandStatus[];
 export type FinishStatus = (typeof FINISH_STATUSES)[number];
 
@@ -47,16 +51,36 @@ export const AUDIT_EVENT_TYPES = [
   'OPERATOR_COMPLETE',
   'BATCH_STARTED',
   'BATCH_COMPLETED',
+  'MOVED_TO_TSQ',
+  'BUSINESS_RULE_FAILED',
+  'RETRY_SCHEDULED',
+  'RETRY_EXHAUSTED',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/**
+ * The event of a move to the troubleshooting queue: V002 on writes the first
+ * (the name the Python library writes too); rows written before say the second.
+ */
+export const TROUBLESHOOTING_MOVE_EVENTS = [
+  'MOVED_TO_TSQ',
+  'MOVED_TO_TROUBLESHOOTING_QUEUE',
+] as const satisfies readonly AuditEventType[];
+export const TROUBLESHOOTING_MOVE_EVENT = TROUBLESHOOTING_MOVE_EVENTS[0];
+
+/** `batch.batch_type`: plain batches are COMMAND; the Python library's process manager writes PROCESS. */
+export const BATCH_TYPES = ['COMMAND', 'PROCESS'] as const;
+export type BatchType = (typeof BATCH_TYPES)[number];
 
 /** The `p_update_type` values of `sp_update_batch_counters`. */
 export const BATCH_UPDATE_TYPES = [
   'complete',
   'cancel',
+  'failed',
   'tsq_move',
   'tsq_complete',
   'tsq_cancel',
+  'tsq_failed',
   'tsq_retry',
 ] as const;
 export type BatchUpdateType = (typeof BATCH_UPDATE_TYPES)[number];
@@ -67,6 +91,7 @@ export const finishStatusSchema = z.enum(FINISH_STATUSES);
 export const batchStatusSchema = z.enum(BATCH_STATUSES);
 export const auditEventTypeSchema = z.enum(AUDIT_EVENT_TYPES);
 export const batchUpdateTypeSchema = z.enum(BATCH_UPDATE_TYPES);
+export const batchTypeSchema = z.enum(BATCH_TYPES);
 
 export function isTerminalCommandStatus(status: CommandStatus): status is TerminalCommandStatus {
   return (TERMINAL_COMMAND_STATUSES as readonly CommandStatus[]).includes(status);

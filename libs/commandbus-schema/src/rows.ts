@@ -3,7 +3,12 @@
 // columns details_json and payload_json become `details` and `payload`), so a
 // schema drift fails at the query instead of surfacing as `undefined` later.
 import { z } from 'zod';
-import { auditEventTypeSchema, batchStatusSchema, commandStatusSchema } from './model.ts';
+import {
+  auditEventTypeSchema,
+  batchStatusSchema,
+  batchTypeSchema,
+  commandStatusSchema,
+} from './model.ts';
 
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Head}${Capitalize<CamelCase<Tail>>}`
@@ -86,6 +91,8 @@ export const batchRecordSchema = z.object({
   created_at: timestampColumn,
   started_at: timestampColumn.nullable(),
   completed_at: timestampColumn.nullable(),
+  failed_count: z.number().int(),
+  batch_type: batchTypeSchema,
 });
 export const batchRowSchema = batchRecordSchema.transform(camelizeKeys);
 /** A `commandbus.batch` row. */

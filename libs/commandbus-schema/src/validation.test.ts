@@ -20,7 +20,7 @@ import { listCommands } from './queries/list-commands.ts';
 import { enqueueCommands } from './queries/enqueue-commands.ts';
 import { receiveCommands } from './queries/receive-commands.ts';
 import { countRows } from './test-support/fixtures.ts';
-import { v001Sql } from './test-support/v001.ts';
+import { schemaSql } from './test-support/migrations.ts';
 import { assertDomain, assertUuid, DOMAIN_PATTERN } from './validation.ts';
 
 describe('domain and UUID rules', () => {
@@ -72,7 +72,7 @@ describe('domain and UUID rules', () => {
 });
 
 describe('wrappers reject bad input before any SQL runs', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
   let counted: DatabasePool;
   let queries = 0;
   beforeAll(async () => {

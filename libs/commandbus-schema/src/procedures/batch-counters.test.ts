@@ -11,7 +11,7 @@ import {
   lockWaiters,
   separateConnections,
 } from '../test-support/fixtures.ts';
-import { v001Sql } from '../test-support/v001.ts';
+import { schemaSql } from '../test-support/migrations.ts';
 import { startBatch } from './start-batch.ts';
 import { tsqCancel } from './tsq-cancel.ts';
 import { tsqComplete } from './tsq-complete.ts';
@@ -21,7 +21,7 @@ import { updateBatchCounters } from './update-batch-counters.ts';
 const domain = 'batches';
 
 describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   async function newBatch(totalCount: number): Promise<string> {
     const batchId = randomUUID();
@@ -35,6 +35,7 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
       status: batch?.status,
       completed: batch?.completedCount,
       canceled: batch?.canceledCount,
+      failed: batch?.failedCount,
       inTsq: batch?.inTroubleshootingCount,
     };
   }
@@ -50,6 +51,9 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
       ['tsq_move', { completed: 2, canceled: 1, inTsq: 2 }],
       ['tsq_cancel', { completed: 2, canceled: 2, inTsq: 1 }],
       ['tsq_retry', { completed: 2, canceled: 2, inTsq: 0 }],
+      ['failed', { completed: 2, canceled: 2, failed: 1, inTsq: 0 }],
+      ['tsq_move', { completed: 2, canceled: 2, failed: 1, inTsq: 1 }],
+      ['tsq_failed', { completed: 2, canceled: 2, failed: 2, inTsq: 0 }],
     ] as const;
     for (const [updateType, expected] of steps) {
       expect(await updateBatchCounters(db().pool, { domain, batchId, updateType })).toBe(false);
@@ -78,6 +82,7 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
       status: 'COMPLETED',
       completed: 2,
       canceled: 0,
+      failed: 0,
       inTsq: 0,
     });
   });
@@ -91,6 +96,7 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
       status: 'COMPLETED_WITH_FAILURES',
       completed: 1,
       canceled: 1,
+      failed: 0,
       inTsq: 0,
     });
     expect((await getBatch(db().pool, { domain, batchId }))?.completedAt).toBeInstanceOf(Date);
@@ -103,7 +109,7 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
       false,
     );
     expect(await tsqRetry(db().pool, { domain, batchId })).toBe(false);
-    expect((await counters(batchId)).status).toBe('PENDING');
+    expect((await counters(batchId)).status).toBe('IN_PROGRESS');
     expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' })).toBe(
       true,
     );
@@ -126,12 +132,46 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
           total_count: 1,
           completed_count: 0,
           canceled_count: 1,
+          failed_count: 0,
         },
       },
     ]);
   });
 
-  it.each(['tsq_complete', 'tsq_cancel', 'tsq_retry'] as const)(
+  it('a failed command completes the batch as COMPLETED_WITH_FAILURES once completed + canceled + failed = total', async () => {
+    const batchId = await newBatch(3);
+    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' })).toBe(
+      false,
+    );
+    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'failed' })).toBe(
+      false,
+    );
+    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' })).toBe(
+      true,
+    );
+    expect(await counters(batchId)).toEqual({
+      status: 'COMPLETED_WITH_FAILURES',
+      completed: 2,
+      canceled: 0,
+      failed: 1,
+      inTsq: 0,
+    });
+  });
+
+  it('counting in a batch no receive has started starts it first: BATCH_STARTED, then BATCH_COMPLETED', async () => {
+    const batchId = await newBatch(1);
+    await updateBatchCounters(db().pool, { domain, batchId, updateType: 'tsq_move' });
+    const started = await getBatch(db().pool, { domain, batchId });
+    expect(started).toMatchObject({ status: 'IN_PROGRESS', startedAt: expect.any(Date) });
+    expect(await tsqCancel(db().pool, { domain, batchId })).toBe(true);
+    expect((await auditEvents(db().pool, batchId)).map((e) => e.event_type)).toEqual([
+      'BATCH_STARTED',
+      'BATCH_COMPLETED',
+    ]);
+    expect((await getBatch(db().pool, { domain, batchId }))?.startedAt).toEqual(started?.startedAt);
+  });
+
+  it.each(['tsq_complete', 'tsq_cancel', 'tsq_failed', 'tsq_retry'] as const)(
     'raises instead of taking in_troubleshooting_count below zero (%s)',
     async (updateType) => {
       const batchId = await newBatch(3);
@@ -140,7 +180,12 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
       );
       expect(error).toBeInstanceOf(StoredProcedureError);
       expect(error).toMatchObject({ code: 'BATCH_COUNTER_UNDERFLOW', sqlState: '23514' });
-      expect(await counters(batchId)).toMatchObject({ completed: 0, canceled: 0, inTsq: 0 });
+      expect(await counters(batchId)).toMatchObject({
+        completed: 0,
+        canceled: 0,
+        failed: 0,
+        inTsq: 0,
+      });
     },
   );
 

@@ -4,7 +4,7 @@ import { useTestDatabase } from '@commandbus/testing';
 import { getBatch } from '../queries/get-batch.ts';
 import { getCommand } from '../queries/get-command.ts';
 import { auditEvents, forceStatus, seedBatch, seedCommands } from '../test-support/fixtures.ts';
-import { v001Sql } from '../test-support/v001.ts';
+import { schemaSql } from '../test-support/migrations.ts';
 import { failCommand } from './fail-command.ts';
 import { receiveCommand } from './receive-command.ts';
 
@@ -19,7 +19,7 @@ const failure = {
 } as const;
 
 describe('failCommand (sp_fail_command)', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   it('records the error, sets the command back to PENDING and appends a FAILED audit row with the details', async () => {
     const [commandId] = await seedCommands(db().pool, { domain });

@@ -15,7 +15,7 @@ import {
   seedCommands,
   separateConnections,
 } from '../test-support/fixtures.ts';
-import { v001Sql } from '../test-support/v001.ts';
+import { schemaSql } from '../test-support/migrations.ts';
 import { finishCommand } from './finish-command.ts';
 import { receiveCommand } from './receive-command.ts';
 
@@ -24,11 +24,18 @@ const complete = { status: 'COMPLETED', eventType: 'COMPLETED' } as const;
 const cancel = { status: 'CANCELED', eventType: 'CANCELED' } as const;
 const toTsq = {
   status: 'IN_TROUBLESHOOTING_QUEUE',
-  eventType: 'MOVED_TO_TROUBLESHOOTING_QUEUE',
+  eventType: 'MOVED_TO_TSQ',
+} as const;
+const businessRuleFailure = {
+  status: 'FAILED',
+  eventType: 'BUSINESS_RULE_FAILED',
+  errorType: 'BUSINESS_RULE',
+  errorCode: 'CREDIT_LIMIT',
+  errorMsg: 'over the credit limit',
 } as const;
 
 describe('finishCommand (sp_finish_command)', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   it('completes a command, writes the audit row with its details and counts it in the batch', async () => {
     const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
@@ -193,6 +200,7 @@ describe('finishCommand (sp_finish_command)', () => {
           total_count: 3,
           completed_count: 3,
           canceled_count: 0,
+          failed_count: 0,
         },
       },
     ]);
@@ -211,7 +219,120 @@ describe('finishCommand (sp_finish_command)', () => {
     });
   });
 
-  type Path = 'complete' | 'cancel' | 'tsq-then-complete' | 'tsq-then-cancel';
+  it('finishes a command as FAILED with its error and a BUSINESS_RULE_FAILED row, counted in failed_count', async () => {
+    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
+    const [a] = commandIds;
+    if (!a) throw new Error('seed failed');
+    await receiveCommand(db().pool, { domain, commandId: a });
+    expect(
+      await finishCommand(db().pool, {
+        domain,
+        commandId: a,
+        ...businessRuleFailure,
+        details: { error_code: 'CREDIT_LIMIT' },
+      }),
+    ).toBe(false);
+    expect(await getCommand(db().pool, { domain, commandId: a })).toMatchObject({
+      status: 'FAILED',
+      lastErrorType: 'BUSINESS_RULE',
+      lastErrorCode: 'CREDIT_LIMIT',
+      lastErrorMsg: 'over the credit limit',
+    });
+    expect(await auditEvents(db().pool, a, 'BUSINESS_RULE_FAILED')).toEqual([
+      { event_type: 'BUSINESS_RULE_FAILED', details_json: { error_code: 'CREDIT_LIMIT' } },
+    ]);
+    expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
+      status: 'IN_PROGRESS',
+      completedCount: 0,
+      canceledCount: 0,
+      failedCount: 1,
+      inTroubleshootingCount: 0,
+    });
+  });
+
+  it('a FAILED command is terminal: a later finish only adds its audit row and a receive does not revive it', async () => {
+    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
+    const [a] = commandIds;
+    if (!a) throw new Error('seed failed');
+    await finishCommand(db().pool, { domain, commandId: a, ...businessRuleFailure });
+    expect(await finishCommand(db().pool, { domain, commandId: a, ...businessRuleFailure })).toBe(
+      false,
+    );
+    expect(await finishCommand(db().pool, { domain, commandId: a, ...complete })).toBe(false);
+    expect(await receiveCommand(db().pool, { domain, commandId: a })).toBeNull();
+    expect((await getCommand(db().pool, { domain, commandId: a }))?.status).toBe('FAILED');
+    expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
+      completedCount: 0,
+      failedCount: 1,
+    });
+    expect((await auditEvents(db().pool, a)).map((e) => e.event_type)).toEqual([
+      'BUSINESS_RULE_FAILED',
+      'BUSINESS_RULE_FAILED',
+      'COMPLETED',
+    ]);
+  });
+
+  it('the finish that fails the last command completes the batch as COMPLETED_WITH_FAILURES, failed_count in BATCH_COMPLETED', async () => {
+    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
+    const [a, b] = commandIds;
+    if (!a || !b) throw new Error('seed failed');
+    await receiveCommand(db().pool, { domain, commandId: a });
+    await finishCommand(db().pool, { domain, commandId: a, ...complete });
+    expect(await finishCommand(db().pool, { domain, commandId: b, ...businessRuleFailure })).toBe(
+      true,
+    );
+    expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
+      status: 'COMPLETED_WITH_FAILURES',
+      completedCount: 1,
+      failedCount: 1,
+    });
+    expect(await auditEvents(db().pool, batchId, 'BATCH_COMPLETED')).toEqual([
+      {
+        event_type: 'BATCH_COMPLETED',
+        details_json: {
+          batch_id: batchId,
+          status: 'COMPLETED_WITH_FAILURES',
+          total_count: 2,
+          completed_count: 1,
+          canceled_count: 0,
+          failed_count: 1,
+        },
+      },
+    ]);
+  });
+
+  it('a troubleshooting item finished as FAILED leaves the troubleshooting count', async () => {
+    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 1 });
+    const [a] = commandIds;
+    if (!a) throw new Error('seed failed');
+    await finishCommand(db().pool, { domain, commandId: a, ...toTsq });
+    expect(await finishCommand(db().pool, { domain, commandId: a, ...businessRuleFailure })).toBe(
+      true,
+    );
+    expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
+      status: 'COMPLETED_WITH_FAILURES',
+      failedCount: 1,
+      inTroubleshootingCount: 0,
+    });
+  });
+
+  it('a batch whose only command goes to the troubleshooting queue unreceived is started before it completes', async () => {
+    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 1 });
+    const [a] = commandIds;
+    if (!a) throw new Error('seed failed');
+    await finishCommand(db().pool, { domain, commandId: a, ...toTsq });
+    expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
+      status: 'IN_PROGRESS',
+      startedAt: expect.any(Date),
+    });
+    await finishCommand(db().pool, { domain, commandId: a, ...cancel });
+    expect((await auditEvents(db().pool, batchId)).map((e) => e.event_type)).toEqual([
+      'BATCH_STARTED',
+      'BATCH_COMPLETED',
+    ]);
+  });
+
+  type Path = 'complete' | 'cancel' | 'failed' | 'tsq-then-complete' | 'tsq-then-cancel';
 
   /** Receives and finishes each command along its path, spread over `connections` sessions; counts the TRUE results. */
   async function finishConcurrently(
@@ -228,7 +349,11 @@ describe('finishCommand (sp_finish_command)', () => {
             if (path.startsWith('tsq-')) {
               if (await finishCommand(pool, { domain, commandId, ...toTsq })) trues += 1;
             }
-            const outcome = path.endsWith('cancel') ? cancel : complete;
+            const outcome = path.endsWith('cancel')
+              ? cancel
+              : path === 'failed'
+                ? businessRuleFailure
+                : complete;
             if (await finishCommand(pool, { domain, commandId, ...outcome })) trues += 1;
           }
         }),
@@ -266,14 +391,15 @@ describe('finishCommand (sp_finish_command)', () => {
     expect(await statusCounts(batchId)).toEqual([{ status: 'COMPLETED', n: total }]);
   });
 
-  it('mixed complete, cancel and troubleshooting paths racing on 8 connections end COMPLETED_WITH_FAILURES once', async () => {
-    const total = 160;
+  it('mixed complete, cancel, business-rule failure and troubleshooting paths racing on 8 connections end COMPLETED_WITH_FAILURES once', async () => {
+    const total = 180;
     const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: total });
     const paths: Path[] = [
       'complete',
       'cancel',
       'tsq-then-complete',
       'tsq-then-cancel',
+      'failed',
       'complete',
     ];
     const plan = commandIds.map((commandId, i) => ({
@@ -282,17 +408,20 @@ describe('finishCommand (sp_finish_command)', () => {
     }));
     const trues = await finishConcurrently(plan, 8);
     const canceled = plan.filter((p) => p.path.endsWith('cancel')).length;
+    const failed = plan.filter((p) => p.path === 'failed').length;
     expect(trues).toBe(1);
     expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
       status: 'COMPLETED_WITH_FAILURES',
-      completedCount: total - canceled,
+      completedCount: total - canceled - failed,
       canceledCount: canceled,
+      failedCount: failed,
       inTroubleshootingCount: 0,
     });
     expect(await auditEvents(db().pool, batchId, 'BATCH_COMPLETED')).toHaveLength(1);
     expect(await statusCounts(batchId)).toEqual([
       { status: 'CANCELED', n: canceled },
-      { status: 'COMPLETED', n: total - canceled },
+      { status: 'COMPLETED', n: total - canceled - failed },
+      { status: 'FAILED', n: failed },
     ]);
   });
 
@@ -304,6 +433,6 @@ describe('finishCommand (sp_finish_command)', () => {
       db().pool.query(sql.unsafe`
         SELECT commandbus.sp_finish_command(${domain}, ${a}::uuid, 'PENDING', 'COMPLETED')
       `),
-    ).rejects.toThrow(/p_status must be COMPLETED, CANCELED or IN_TROUBLESHOOTING_QUEUE/);
+    ).rejects.toThrow(/p_status must be COMPLETED, CANCELED, FAILED or IN_TROUBLESHOOTING_QUEUE/);
   });
 });

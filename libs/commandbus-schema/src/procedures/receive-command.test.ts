@@ -4,13 +4,13 @@ import { useTestDatabase } from '@commandbus/testing';
 import { getBatch } from '../queries/get-batch.ts';
 import { getCommand } from '../queries/get-command.ts';
 import { auditEvents, forceStatus, seedBatch, seedCommands } from '../test-support/fixtures.ts';
-import { v001Sql } from '../test-support/v001.ts';
+import { schemaSql } from '../test-support/migrations.ts';
 import { receiveCommand } from './receive-command.ts';
 
 const domain = 'receiving';
 
 describe('receiveCommand (sp_receive_command)', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   it('increments attempts, sets IN_PROGRESS and returns the row with the given msg id and max attempts', async () => {
     const [commandId] = await seedCommands(db().pool, { domain, maxAttempts: 3, msgId: 7 });

@@ -14,7 +14,7 @@ import {
   seedCommands,
   separateConnections,
 } from '../test-support/fixtures.ts';
-import { v001Sql } from '../test-support/v001.ts';
+import { schemaSql } from '../test-support/migrations.ts';
 import { archivePayloads } from './archive-payloads.ts';
 import { getArchivedPayload, getArchivedPayloads } from './get-archived-payload.ts';
 import { getAuditTrail } from './get-audit-trail.ts';
@@ -30,7 +30,7 @@ import { notifyWorkers } from './notify-workers.ts';
 import { transitionCommand } from './transition-command.ts';
 
 describe('row-level queries', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   it('insertCommands inserts PENDING rows in one statement and leaves out the ids that already existed', async () => {
     const domain = 'ins_cmd';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { useTestDatabase, waitFor } from '@commandbus/testing';
 import { namePreparedStatements } from '../prepared-statements.ts';
 import { closeAll, lockWaiters, separateConnections } from '../test-support/fixtures.ts';
-import { v001Sql } from '../test-support/v001.ts';
+import { schemaSql } from '../test-support/migrations.ts';
 import { enqueueCommands, type EnqueueCommandInput } from './enqueue-commands.ts';
 import { insertBatch } from './insert-batch.ts';
 
@@ -69,7 +69,7 @@ async function written(db: CommonQueryMethods, domain: string) {
 }
 
 describe('enqueueCommands', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   it('writes the same commands, messages and audit rows one at a time as all at once', async () => {
     const pool = db().pool;

@@ -3,6 +3,7 @@
 // predicate in its UPDATE, so success and failure decide ownership alike.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { COMMAND_STATUSES } from '../model.ts';
 import { assertDomain, assertInteger, assertUuid } from '../validation.ts';
 
 /**
@@ -10,15 +11,18 @@ import { assertDomain, assertInteger, assertUuid } from '../validation.ts';
  * the command while it is IN_PROGRESS at the attempt the delivery received.
  * A delivery whose lease lapsed and that a newer attempt took over does not.
  *
- * IN_PROGRESS is spelled "none of the other four statuses" (the status CHECK
- * allows five): the same rows, but a condition no index serves. With
- * `status = 'IN_PROGRESS'` the planner, whose statistics rarely see that
- * status, walked ix_command_status_created instead of the command ids, and
- * that index's IN_PROGRESS entries pile up as dead tuples during a drain:
- * each finish of a group scanned every command finished before it.
+ * IN_PROGRESS is spelled "none of the other statuses" (COMMAND_STATUSES, the
+ * list the status CHECK allows): the same rows, but a condition no index
+ * serves. With `status = 'IN_PROGRESS'` the planner, whose statistics rarely
+ * see that status, walked ix_command_status_created instead of the command
+ * ids, and that index's IN_PROGRESS entries pile up as dead tuples during a
+ * drain: each finish of a group scanned every command finished before it.
  */
 export const DELIVERY_OWNS_COMMAND = sql.fragment`
-  c.status NOT IN ('PENDING', 'COMPLETED', 'CANCELED', 'IN_TROUBLESHOOTING_QUEUE')
+  c.status NOT IN (${sql.join(
+    COMMAND_STATUSES.filter((status) => status !== 'IN_PROGRESS'),
+    sql.fragment`, `,
+  )})
   AND c.attempts = d.attempt`;
 
 export interface DeliveryRefInput {

@@ -16,8 +16,9 @@
 // `command_id` that reads as a UUID. The caller still checks the whole
 // envelope, and settles a received command whose envelope turns out invalid
 // through the failure path, so nothing is left IN_PROGRESS by it.
-import type { CommonQueryMethods } from 'slonik';
+import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { TERMINAL_COMMAND_STATUSES } from '../model.ts';
 import { statement } from '../prepared-statements.ts';
 import { camelizeKeys, receivedCommandRecordSchema, type ReceivedCommandRow } from '../rows.ts';
 import { assertDomain, assertInteger, assertNonEmptyString } from '../validation.ts';
@@ -55,6 +56,12 @@ export interface ReadReceivedMessage {
    */
   readonly received: ReceivedCommandRow | null;
 }
+
+/** sp_receive_command's guard: terminal commands and those in the troubleshooting queue. */
+const NOT_RECEIVABLE = sql.join(
+  [...TERMINAL_COMMAND_STATUSES, 'IN_TROUBLESHOOTING_QUEUE'],
+  sql.fragment`, `,
+);
 
 const UUID_TEXT = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
@@ -99,7 +106,7 @@ export async function readAndReceiveCommands(
         FROM commandbus.command AS c
        WHERE c.domain = ${input.domain}
          AND c.command_id = ANY(ARRAY(SELECT command_id FROM delivered))
-         AND c.status NOT IN ('COMPLETED', 'CANCELED', 'IN_TROUBLESHOOTING_QUEUE')
+         AND c.status NOT IN (${NOT_RECEIVABLE})
        ORDER BY c.command_id
          FOR UPDATE
     ), received AS (

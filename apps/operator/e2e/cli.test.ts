@@ -1,7 +1,7 @@
 // The operator CLI as a real process: output for people, --json parsed back,
 // and exit codes (0 ok, 1 not found / wrong state / unreachable, 2 usage).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +24,13 @@ import {
   type RetryResult,
   type TroubleshootingPage,
 } from '@commandbus/commandbus';
-import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { useTestDatabase, waitFor } from '@commandbus/testing';
+
+const schemaSql = readSchemaMigrations().map((migration) => migration.sql);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const operatorMain = path.resolve(here, '../src/main.ts');
-const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 const silent = pino({ level: 'silent' });
 
 const charge = defineCommand({ type: 'test.Charge', data: z.object({ amount: z.number() }) });
@@ -42,7 +43,7 @@ interface Run {
 }
 
 describe('operator CLI', () => {
-  const db = useTestDatabase({ setupSql: [v001] });
+  const db = useTestDatabase({ setupSql: schemaSql });
   // Node's compile cache, shared by this file's CLI runs, halves each run's
   // start-up (most of it is loading and stripping the libraries' TypeScript).
   const compileCache = mkdtempSync(path.join(tmpdir(), 'operator-cli-cache-'));

@@ -2,7 +2,7 @@
 // JSON-lines file, --json for scripts and --reply; each leaves its command
 // row, its PGMQ message and its SENT audit row.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +12,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openPool, Worker } from '@commandbus/commandbus';
 import { replyEnvelopeSchema } from '@commandbus/commandbus/internals';
-import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { registerDemoHandlers } from '@commandbus/demo';
 import { useCliProcesses, useTestDatabase, waitFor } from '@commandbus/testing';
 
+const schemaSql = readSchemaMigrations().map((migration) => migration.sql);
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const producerMain = path.resolve(here, '../src/main.ts');
-const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 const scratch = mkdtempSync(path.join(tmpdir(), 'cli-send-'));
 
 const sendResults = z.array(
@@ -38,7 +39,7 @@ const commandRow = z.object({
 const queuedMessage = z.object({ msg_id: z.bigint(), message: z.record(z.string(), z.unknown()) });
 
 describe('producer send', () => {
-  const db = useTestDatabase({ setupSql: [v001] });
+  const db = useTestDatabase({ setupSql: schemaSql });
   const cli = useCliProcesses();
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { useCliProcesses, useTestDatabase } from '@commandbus/testing';
 import { planWorkload } from '../src/demo/workload.ts';
 
@@ -70,9 +71,12 @@ describe('the demo (npm start)', () => {
 
     const history = await db().pool.any(
       sql.type(z.object({ script: z.string(), success: z.boolean() }))`
-        SELECT script, success FROM public.flyway_schema_history WHERE version IS NOT NULL`,
+        SELECT script, success FROM public.flyway_schema_history
+         WHERE version IS NOT NULL ORDER BY installed_rank`,
     );
-    expect(history).toEqual([{ script: 'V001__commandbus_schema.sql', success: true }]);
+    expect(history).toEqual(
+      readSchemaMigrations().map(({ script }) => ({ script, success: true })),
+    );
 
     // Every command the summary counts is a row in the state it says.
     const rows = await db().pool.any(

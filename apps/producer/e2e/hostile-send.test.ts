@@ -1,18 +1,19 @@
 // `producer send` given hostile input: one line naming the typed error code,
 // exit 1 (2 for usage), no stack, and no command, message or audit row written.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'slonik';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { runCli, useTestDatabase } from '@commandbus/testing';
+
+const schemaSql = readSchemaMigrations().map((migration) => migration.sql);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 const scratch = mkdtempSync(path.join(tmpdir(), 'hostile-send-'));
 const compileCache = path.join(scratch, 'compile-cache');
 
@@ -122,7 +123,7 @@ const ROWS: readonly [string, number, () => readonly string[], RegExp][] = [
 ];
 
 describe('producer send with hostile input', () => {
-  const db = useTestDatabase({ setupSql: [v001] });
+  const db = useTestDatabase({ setupSql: schemaSql });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   async function run(args: readonly string[]): Promise<{ code: number | null; output: string }> {

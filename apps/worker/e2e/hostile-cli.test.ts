@@ -1,18 +1,19 @@
 // The worker CLI given hostile options: a usage error (exit 2) or a typed
 // configuration error (exit 1) at start, one line, no stack, nothing created.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'slonik';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { runCli, useTestDatabase } from '@commandbus/testing';
+
+const schemaSql = readSchemaMigrations().map((migration) => migration.sql);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 
 const ROWS: readonly [string, number, readonly string[], RegExp][] = [
   ['negative concurrency', 2, ['--concurrency', '-1'], /--concurrency.*positive whole number/],
@@ -49,7 +50,7 @@ const ROWS: readonly [string, number, readonly string[], RegExp][] = [
 ];
 
 describe('worker CLI with hostile options', () => {
-  const db = useTestDatabase({ setupSql: [v001] });
+  const db = useTestDatabase({ setupSql: schemaSql });
   const compileCache = mkdtempSync(path.join(tmpdir(), 'hostile-worker-cache-'));
   afterAll(() => rmSync(compileCache, { recursive: true, force: true }));
 

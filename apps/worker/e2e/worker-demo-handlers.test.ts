@@ -1,7 +1,6 @@
 // The worker CLI with its default handlers (the demo's) as a real process:
 // every demo command ends as the producer asked (completed, after retries,
 // or in the troubleshooting queue), and SIGTERM then ends it with exit 0.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -10,13 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Producer, type BatchItem } from '@commandbus/commandbus';
 import { replyEnvelopeSchema } from '@commandbus/commandbus/internals';
-import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { chargePayment, reserveStock, sendReceipt } from '@commandbus/demo';
 import { useCliProcesses, useTestDatabase, waitFor } from '@commandbus/testing';
 
+const schemaSql = readSchemaMigrations().map((migration) => migration.sql);
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workerMain = path.resolve(here, '../src/main.ts');
-const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 
 const commandState = z.object({
   command_id: z.string(),
@@ -32,7 +32,7 @@ const stoppedLine = z.object({
 });
 
 describe('worker CLI with the demo handlers', () => {
-  const db = useTestDatabase({ setupSql: [v001] });
+  const db = useTestDatabase({ setupSql: schemaSql });
   const cli = useCliProcesses();
 
   it('works every demo command to its intended end, then exits 0 on SIGTERM with nothing in progress', async () => {

@@ -1,6 +1,5 @@
 // The worker as a real process: killed mid-handler it loses nothing; asked to
 // stop it finishes what it started and exits 0.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -8,20 +7,21 @@ import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Producer, Worker } from '@commandbus/commandbus';
-import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { useCliProcesses, useTestDatabase, waitFor } from '@commandbus/testing';
 import { register, sleep } from './fixtures/sleepy-handlers.ts';
+
+const schemaSql = readSchemaMigrations().map((migration) => migration.sql);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workerMain = path.resolve(here, '../src/main.ts');
 const handlersModule = path.resolve(here, 'fixtures/sleepy-handlers.ts');
-const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
 const silent = pino({ level: 'silent' });
 
 const stateRow = z.object({ status: z.string(), attempts: z.number() });
 
 describe('worker process', () => {
-  const db = useTestDatabase({ setupSql: [v001] });
+  const db = useTestDatabase({ setupSql: schemaSql });
   const cli = useCliProcesses();
 
   /** The worker CLI on the sleepy handlers; `output()` is stdout and stderr together. */

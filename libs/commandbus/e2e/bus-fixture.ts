@@ -1,13 +1,11 @@
 // Per-file fixture for the library's end-to-end tests: a migrated database,
 // quiet loggers, the roles on the test's pool, and workers and extra pools
 // that are always stopped after the test.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { pino } from 'pino';
 import { sql, type DatabasePool } from 'slonik';
 import { afterEach } from 'vitest';
 import { z } from 'zod';
-import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { useTestDatabase, waitFor, type TestDatabase } from '@commandbus/testing';
 import {
   openPool,
@@ -20,11 +18,13 @@ import {
   type WorkerOptions,
 } from '../src/index.ts';
 
-export const v001 = readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8');
+/** Every schema migration's SQL, in version order. */
+export const schemaSql = readSchemaMigrations().map((migration) => migration.sql);
+
 export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 export function useBusDatabase(): () => TestDatabase {
-  return useTestDatabase({ setupSql: [v001], poolSize: 20 });
+  return useTestDatabase({ setupSql: schemaSql, poolSize: 20 });
 }
 
 /** Producer, Operator and ReplyReader of a domain on the test's own pool, logging nowhere. */

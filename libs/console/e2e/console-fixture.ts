@@ -1,8 +1,6 @@
 // Per-file fixture of the console's end-to-end tests: a migrated database, a
 // real worker of the `shop` domain, and a console with an operator (alice)
 // and a viewer (victor) behind basic auth. Everything stops after the file.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { pino } from 'pino';
 import { sql, type DatabasePool } from 'slonik';
 import { afterAll, beforeAll } from 'vitest';
@@ -14,9 +12,11 @@ import {
   Producer,
   Worker,
 } from '@commandbus/commandbus';
-import { schemaSqlDir } from '@commandbus/commandbus-schema';
+import { readSchemaMigrations } from '@commandbus/commandbus-schema';
 import { useTestDatabase, type TestDatabase } from '@commandbus/testing';
 import { parseConsoleUsers, serveConsole, type RunningConsole } from '../src/index.ts';
+
+const schemaSql = readSchemaMigrations().map((migration) => migration.sql);
 
 export const DOMAIN = 'shop';
 export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -46,7 +46,7 @@ export interface ConsoleFixture {
 
 export function useConsoleFixture(): () => ConsoleFixture {
   const database = useTestDatabase({
-    setupSql: [readFileSync(path.join(schemaSqlDir, 'V001__commandbus_schema.sql'), 'utf8')],
+    setupSql: schemaSql,
     poolSize: 10,
   });
   let fixture: ConsoleFixture | undefined;

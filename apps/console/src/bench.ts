@@ -59,6 +59,7 @@ await runMain('bench:console', async () => {
         );
         await seedConsoleData(pool, {
           commands: options.commands - have,
+          offset: have,
           onProgress: options.json
             ? undefined
             : (n) => process.stdout.write(`\r  ${n.toLocaleString('en')}`),

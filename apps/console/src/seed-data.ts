@@ -9,6 +9,8 @@ import { commandQueueName, replyQueueName } from '@commandbus/commandbus/interna
 
 export interface SeedOptions {
   readonly commands: number;
+  /** Commands seeded before (a resumed run continues after them). Default 0. */
+  readonly offset?: number;
   /** Default ['bench', 'billing']: four fifths go to the first. */
   readonly domains?: readonly string[];
   /** Spread of created_at back from now, in days. Default 30. */
@@ -26,7 +28,8 @@ const SHARES = { canceled: 20, troubleshooting: 10, pending: 5, inProgress: 1 } 
 export async function seedConsoleData(pool: DatabasePool, options: SeedOptions): Promise<void> {
   const domains = options.domains ?? ['bench', 'billing'];
   const days = options.days ?? 30;
-  const total = options.commands;
+  const offset = options.offset ?? 0;
+  const total = offset + options.commands;
   for (const domain of domains) {
     for (const queue of [commandQueueName(domain), replyQueueName(domain)]) {
       await pool.query(sql.unsafe`SELECT pgmq.create(${queue})`);
@@ -44,7 +47,7 @@ export async function seedConsoleData(pool: DatabasePool, options: SeedOptions):
      WHERE b % 10 = 0
     ON CONFLICT DO NOTHING
   `);
-  for (let start = 1; start <= total; start += CHUNK) {
+  for (let start = offset + 1; start <= total; start += CHUNK) {
     const end = Math.min(total, start + CHUNK - 1);
     await pool.transaction(async (tx) => {
       // i decides everything: domain (4 of 5 in the first), type, status,
@@ -54,7 +57,7 @@ export async function seedConsoleData(pool: DatabasePool, options: SeedOptions):
         WITH src AS (
           SELECT i,
                  (${domainArray}::text[])[CASE WHEN i % 5 = 0 AND cardinality(${domainArray}::text[]) > 1 THEN 2 ELSE 1 END] AS domain,
-                 (i * 7919) % 1000 AS r,
+                 (i::bigint * 7919) % 1000 AS r,
                  now() - ((${total} - i)::float8 / ${total}) * make_interval(days => ${days}) AS created
             FROM generate_series(${start}::int, ${end}::int) AS i
         ), shaped AS (
@@ -117,10 +120,10 @@ export async function seedConsoleData(pool: DatabasePool, options: SeedOptions):
           FROM commandbus.command WHERE domain = ${domain} AND status = 'PENDING'
       ), sent AS (
         SELECT msg_id, row_number() OVER (ORDER BY msg_id) AS rn
-          FROM pgmq.send_batch(${commandQueueName(domain)},
-                 ARRAY(SELECT jsonb_build_object('domain', ${domain}, 'command_id', command_id,
+          FROM pgmq.send_batch(${commandQueueName(domain)}::text,
+                 ARRAY(SELECT jsonb_build_object('domain', ${domain}::text, 'command_id', command_id,
                          'command_type', command_type, 'data', jsonb_build_object('seeded', true),
-                         'created_at', created_at) FROM waiting ORDER BY rn)) AS s(msg_id)
+                         'created_at', created_at) FROM waiting ORDER BY rn)::jsonb[]) AS s(msg_id)
       )
       UPDATE commandbus.command AS c SET msg_id = sent.msg_id
         FROM waiting JOIN sent USING (rn)

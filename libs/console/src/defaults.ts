@@ -8,6 +8,13 @@ export const CONSOLE_DEFAULTS = {
   maxPageSize: 200,
   /** Counts stop here and read "10,000+": no full scan per refresh. */
   countCap: 10_000,
+  /**
+   * Counts of commands on pages that refresh every 2 s (the overview's
+   * statuses, a troubleshooting page's total) stop here: each counted row is
+   * a heap visit, since V001 has no index on domain and status together. A
+   * bulk action's confirmation counts up to bulkCap.
+   */
+  liveCountCap: 1_000,
   /** The most items one "all matching" bulk action takes. */
   bulkCap: 10_000,
   /** How many single-item actions of a bulk cancel or complete run at once. */

@@ -24,6 +24,7 @@ import {
   listTroubleshootingPage,
   matchingTroubleshootingIds,
 } from '../queries/troubleshooting.ts';
+import { CONSOLE_DEFAULTS } from '../defaults.ts';
 import { actionRequestSchema, runAction, TROUBLESHOOTING_ACTIONS } from './bulk-actions.ts';
 import { errorResponse, toErrorResponse } from './errors.ts';
 import type { ConsoleIdentity } from './identity.ts';
@@ -77,6 +78,7 @@ export function consoleApi(settings: ApiSettings): Hono<ApiEnv> {
     const overview = await read((db) =>
       readOverview(db, {
         cap: settings.countCap,
+        statusCap: Math.min(settings.countCap, CONSOLE_DEFAULTS.liveCountCap),
         minutes: settings.chartMinutes,
         ...(domain ? { domain: domainSchema.parse(domain) } : {}),
       }),
@@ -100,7 +102,10 @@ export function consoleApi(settings: ApiSettings): Hono<ApiEnv> {
     const filter = troubleshootingListSchema.parse(c.req.query());
     return c.json(
       await read((db) =>
-        listTroubleshootingPage(db, filter, { pageSize: settings.pageSize, cap: settings.bulkCap }),
+        listTroubleshootingPage(db, filter, {
+          pageSize: settings.pageSize,
+          cap: Math.min(settings.countCap, CONSOLE_DEFAULTS.liveCountCap),
+        }),
       ),
     );
   });

@@ -42,7 +42,7 @@ function DomainCard({ domain, settled }: { domain: DomainOverview; settled: read
           </div>
         ))}
       </dl>
-      <h3>Commands by status</h3>
+      <h3>Open commands by status</h3>
       <ul class="status-counts">
         {Object.entries(domain.statusCounts).map(([status, count]) => (
           <li key={status} data-status={status}>

@@ -3,7 +3,7 @@
 // confirmation that states how many, with a summary afterwards.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Link, useLocation, useSearch } from 'wouter-preact';
-import { queryString } from '../api.ts';
+import { getJson, queryString } from '../api.ts';
 import {
   ActionDialog,
   ActionResult,
@@ -15,7 +15,7 @@ import {
 import { formatCount, formatTime, shortId } from '../format.ts';
 import { usePoll } from '../live.ts';
 import { canAct, SessionContext } from '../session.ts';
-import type { ActionName, ActionSummary, CommandSummary, Page } from '../types.ts';
+import type { ActionName, ActionSummary, BoundedCount, CommandSummary, Page } from '../types.ts';
 
 const FILTERS = ['type', 'batch', 'code'] as const;
 const LABELS: Record<ActionName, string> = {
@@ -70,19 +70,22 @@ export function TroubleshootingPage() {
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`;
 
-  function askAll(action: ActionName) {
-    if (!data?.total) return;
-    setPending({
-      action,
-      domain,
-      scope: {
-        kind: 'filter',
-        filter,
-        count: data.total.count,
-        more: data.total.more,
-        label: filterLabel,
-      },
-    });
+  const [countError, setCountError] = useState<string | undefined>(undefined);
+  /** The confirmation states how many match now, counted up to the bulk cap. */
+  async function askAll(action: ActionName) {
+    try {
+      const total = await getJson<BoundedCount>(
+        `troubleshooting/count${queryString({ domain, ...filter })}`,
+      );
+      setCountError(undefined);
+      setPending({
+        action,
+        domain,
+        scope: { kind: 'filter', filter, count: total.count, more: total.more, label: filterLabel },
+      });
+    } catch (caught) {
+      setCountError(caught instanceof Error ? caught.message : String(caught));
+    }
   }
 
   return (
@@ -119,7 +122,7 @@ export function TroubleshootingPage() {
           <Link href={`/troubleshooting?domain=${domain}`}>Clear</Link>
         </div>
       </form>
-      <ErrorNote error={error} />
+      <ErrorNote error={error ?? countError} />
       <p class="total" data-total={data?.total?.count ?? ''}>
         {data?.total ? `${formatCount(data.total)} matching` : ''}
       </p>
@@ -149,7 +152,7 @@ export function TroubleshootingPage() {
               key={`all-${action}`}
               type="button"
               disabled={!data?.total?.count}
-              onClick={() => askAll(action)}
+              onClick={() => void askAll(action)}
               data-action={`all-${action}`}
             >
               {LABELS[action].replace('…', '')} all…

@@ -57,6 +57,14 @@ describe('the Nx affected graph', () => {
     expect(affected).toContain('migrations');
   });
 
+  it('a change to the V002 migration affects migrations (its tests rerun)', async () => {
+    const affected = await affectedBy(
+      'libs/commandbus-schema/sql/V002__business_rule_failures_and_python_interop.sql',
+    );
+    expect(affected).toContain('commandbus-schema');
+    expect(affected).toContain('migrations');
+  });
+
   it('a change only under apps/producer does not affect migrations', async () => {
     const affected = await affectedBy('apps/producer/project.json');
     expect(affected).toContain('producer');

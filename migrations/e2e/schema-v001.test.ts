@@ -1,5 +1,6 @@
-// The real V001 (libs/commandbus-schema/sql) applied by the migrator, and the
-// resulting catalog compared with the contract in docs/schema.md.
+// The real V001 (libs/commandbus-schema/sql) applied by the migrator on its
+// own, as a database migrated before V002 has it, and the resulting catalog
+// compared with the contract in docs/schema.md.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -8,10 +9,11 @@ import { useTestDatabase } from '@commandbus/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flywayChecksum, migrate, type MigrateResult } from '../src/index.ts';
 import { columns, constraints, indexes, procedures, snapshot } from './catalog.ts';
-import { freshDatabase } from './fixtures.ts';
+import { fixtureLocation, freshDatabase } from './fixtures.ts';
 import { historyRows } from './history.ts';
 
 const V001 = 'V001__commandbus_schema.sql';
+const V002 = 'V002__business_rule_failures_and_python_interop.sql';
 
 // docs/schema.md, transcribed: `column | type | null | default` as
 // information_schema spells them (INT = integer, TIMESTAMPTZ = timestamp with time zone).
@@ -157,10 +159,13 @@ describe('the real V001 migration', () => {
   let first: MigrateResult;
   let v001Text = '';
 
+  let v001Only = '';
+
   beforeAll(async () => {
     v001Text = await readFile(path.join(schemaSqlDir, V001), 'utf8');
-    // No `locations`: the default is the schema lib's Flyway location.
-    first = await migrate({ url: db().url });
+    // The real file, alone in a location: a database as V001 left it.
+    v001Only = await fixtureLocation({ [V001]: v001Text });
+    first = await migrate({ url: db().url, locations: [v001Only] });
   });
 
   it('is applied to a fresh database once, recorded with its Flyway checksum', async () => {
@@ -201,7 +206,7 @@ describe('the real V001 migration', () => {
 
   it('a second migrate applies nothing and leaves the history unchanged', async () => {
     const before = await historyRows(db().pool);
-    const again = await migrate({ url: db().url });
+    const again = await migrate({ url: db().url, locations: [v001Only] });
     expect(again).toEqual({ applied: [], upToDate: true, currentVersion: '001' });
     expect(await historyRows(db().pool)).toEqual(before);
   });
@@ -219,16 +224,17 @@ describe('the real V001 migration', () => {
   });
 });
 
-describe('the real V001 under concurrent migrators', () => {
-  it('4 migrators started at once apply it exactly once (3 rounds)', async () => {
+describe('the real migrations under concurrent migrators', () => {
+  it('4 migrators started at once apply each file exactly once (3 rounds)', async () => {
     for (let round = 0; round < 3; round += 1) {
       const db = await freshDatabase();
       const results = await Promise.all(Array.from({ length: 4 }, () => migrate({ url: db.url })));
       expect(results.flatMap((result) => result.applied.map((applied) => applied.script))).toEqual([
         V001,
+        V002,
       ]);
       expect(results.filter((result) => result.upToDate)).toHaveLength(3);
-      expect((await historyRows(db.pool)).map((row) => row.script)).toEqual([V001]);
+      expect((await historyRows(db.pool)).map((row) => row.script)).toEqual([V001, V002]);
     }
   });
 });

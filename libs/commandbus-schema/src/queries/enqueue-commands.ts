@@ -44,10 +44,13 @@ export interface EnqueuedCommand {
   readonly msgId: number;
 }
 
+// Two aligned arrays rather than an array of objects: cheaper to build in
+// PostgreSQL and to parse here, for every command of every batch.
+// `withdrawn` and `notified` are selected only so that PostgreSQL evaluates
+// those parts.
 const resultRow = z.object({
-  enqueued: z.array(z.object({ command_id: z.string(), msg_id: bigintColumn })),
-  withdrawn: bigintColumn,
-  notified: bigintColumn,
+  command_ids: z.array(z.string()),
+  msg_ids: z.array(bigintColumn),
 });
 
 /**
@@ -93,65 +96,65 @@ export async function enqueueCommands(
   // Every Producer.send: the same writes by a statement that is much cheaper for one row.
   if (commands.length === 1 && commands[0]) return enqueueSingleCommand(db, input, commands[0]);
 
-  const commandIds = sql.array(
-    commands.map((c) => c.commandId),
-    'uuid',
-  );
+  const column = <T extends string | number | null>(
+    pick: (command: EnqueueCommandInput) => T,
+    type: 'uuid' | 'text' | 'int4' | 'jsonb',
+  ) => sql.array(commands.map(pick), type);
+  const commandIds = column((c) => c.commandId, 'uuid');
+  const commandTypes = column((c) => c.commandType, 'text');
+  const maxAttempts = column((c) => c.maxAttempts, 'int4');
+  const replyQueues = column((c) => c.replyQueue ?? '', 'text');
+  const correlationIds = column((c) => c.correlationId, 'uuid');
+  const messages = column((c) => JSON.stringify(c.message), 'jsonb');
   const row = await db.one(statement('commandbus_enqueue_commands', resultRow)`
-    WITH input AS MATERIALIZED (
-      SELECT t.*
-        FROM unnest(
-               ${commandIds},
-               ${sql.array(
-                 commands.map((c) => c.commandType),
-                 'text',
-               )},
-               ${sql.array(
-                 commands.map((c) => c.maxAttempts),
-                 'int4',
-               )},
-               ${sql.array(
-                 commands.map((c) => c.replyQueue ?? ''),
-                 'text',
-               )},
-               ${sql.array(
-                 commands.map((c) => c.correlationId),
-                 'uuid',
-               )},
-               ${sql.array(
-                 commands.map((c) => JSON.stringify(c.message)),
-                 'jsonb',
-               )}
-             ) WITH ORDINALITY AS t(command_id, command_type, max_attempts, reply_queue, correlation_id, message, ord)
-       -- Existing ids by one index lookup each (evaluated once): an
-       -- anti-join here would scan every command of the domain.
-       WHERE t.command_id <> ALL (ARRAY(
-               SELECT c.command_id FROM commandbus.command AS c
-                WHERE c.domain = ${input.domain} AND c.command_id = ANY(${commandIds})))
+    -- Each array is sent once and read by subscript, as the rows are needed:
+    -- cheaper than unnesting them into rows, numbering those and joining
+    -- them back to their msg ids.
+    WITH args AS MATERIALIZED (
+      SELECT ${commandIds} AS command_ids, ${commandTypes} AS command_types,
+             ${maxAttempts} AS max_attempts, ${replyQueues} AS reply_queues,
+             ${correlationIds} AS correlation_ids, ${messages} AS messages
+    ), kept AS MATERIALIZED (
+      -- The positions of the ids that do not exist yet, in call order.
+      -- Existing ids by one index lookup each (evaluated once): an
+      -- anti-join here would scan every command of the domain.
+      SELECT a.*,
+             ARRAY(SELECT u.i::int4
+                     FROM unnest(a.command_ids) WITH ORDINALITY AS u(command_id, i)
+                    WHERE u.command_id <> ALL (ARRAY(
+                            SELECT c.command_id FROM commandbus.command AS c
+                             WHERE c.domain = ${input.domain} AND c.command_id = ANY(a.command_ids)))
+                    ORDER BY u.i) AS positions
+        FROM args AS a
     ), sent AS MATERIALIZED (
-      SELECT i.*, s.msg_id
-        -- The overload with every argument given: the shorter ones are SQL
-        -- wrappers around it, planned again on every call.
-        FROM pgmq.send_batch(${input.queue}, ARRAY(SELECT message FROM input ORDER BY ord),
+      SELECT k.positions[s.n] AS i, s.msg_id
+        FROM kept AS k,
+             -- The overload with every argument given: the shorter ones are
+             -- SQL wrappers around it, planned again on every call.
+             pgmq.send_batch(${input.queue},
+                             CASE WHEN cardinality(k.positions) = cardinality(k.command_ids)
+                                  THEN k.messages
+                                  ELSE ARRAY(SELECT k.messages[p] FROM unnest(k.positions) AS p)
+                             END,
                              NULL::jsonb[], clock_timestamp())
              WITH ORDINALITY AS s(msg_id, n)
-        JOIN (SELECT input.*, row_number() OVER (ORDER BY ord) AS n FROM input) AS i USING (n)
     ), inserted AS (
       INSERT INTO commandbus.command (
         domain, queue_name, msg_id, command_id, command_type, status, attempts,
         max_attempts, reply_queue, correlation_id, batch_id)
-      SELECT ${input.domain}, ${input.queue}, s.msg_id, s.command_id, s.command_type, 'PENDING', 0,
-             s.max_attempts, s.reply_queue, s.correlation_id, ${input.batchId}::uuid
-        FROM sent AS s
+      SELECT ${input.domain}, ${input.queue}, s.msg_id, k.command_ids[s.i], k.command_types[s.i],
+             'PENDING', 0, k.max_attempts[s.i], k.reply_queues[s.i], k.correlation_ids[s.i],
+             ${input.batchId}::uuid
+        FROM sent AS s, kept AS k
        -- In command_id order, like every multi-row statement of the bus: two
        -- senders of overlapping ids then wait for each other instead of deadlocking.
-       ORDER BY s.command_id
+       ORDER BY k.command_ids[s.i]
       ON CONFLICT (domain, command_id) DO NOTHING
       RETURNING command_id, msg_id, command_type, max_attempts
     ), lost AS (
       SELECT ARRAY(
                SELECT s.msg_id FROM sent AS s
-                WHERE NOT EXISTS (SELECT 1 FROM inserted AS i WHERE i.command_id = s.command_id)
+                WHERE NOT EXISTS (SELECT 1 FROM inserted AS i WHERE i.msg_id = s.msg_id)
              ) AS msg_ids
     ), withdrawn AS (
       -- Nearly always nothing to withdraw: then pgmq.delete is not called.
@@ -162,17 +165,30 @@ export async function enqueueCommands(
     ), audited AS (
       INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)
       SELECT ${input.domain}, i.command_id, 'SENT',
-             jsonb_strip_nulls(jsonb_build_object(
-               'msg_id', i.msg_id, 'command_type', i.command_type,
-               'max_attempts', i.max_attempts, 'batch_id', ${input.batchId}::uuid))
+             -- The same object jsonb_strip_nulls would leave, without building and
+             -- then stripping a null batch_id for every command.
+             CASE WHEN ${input.batchId}::uuid IS NULL
+                  THEN jsonb_build_object('msg_id', i.msg_id, 'command_type', i.command_type,
+                                          'max_attempts', i.max_attempts)
+                  ELSE jsonb_build_object('msg_id', i.msg_id, 'command_type', i.command_type,
+                                          'max_attempts', i.max_attempts, 'batch_id', ${input.batchId}::uuid)
+             END
         FROM inserted AS i
     ), notified AS (
       SELECT pg_notify(${input.channel}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_new
     )
-    SELECT COALESCE((SELECT json_agg(json_build_object('command_id', command_id, 'msg_id', msg_id)) FROM inserted), '[]'::json) AS enqueued,
+    SELECT e.command_ids, e.msg_ids,
            (SELECT n FROM withdrawn) AS withdrawn,
            (SELECT count(*) FROM notified) AS notified
+      -- One aggregate pass, so the two arrays are in the same order.
+      FROM (SELECT COALESCE(array_agg(command_id::text), '{}') AS command_ids,
+                   COALESCE(array_agg(msg_id), '{}') AS msg_ids
+              FROM inserted) AS e
   `);
-  const parsed = resultRow.parse(row);
-  return parsed.enqueued.map((e) => ({ commandId: e.command_id, msgId: e.msg_id }));
+  const { command_ids: ids, msg_ids: msgIds } = resultRow.parse(row);
+  return ids.map((commandId, i) => {
+    const msgId = msgIds[i];
+    if (msgId === undefined) throw new Error(`unreachable: no msg id for command ${commandId}`);
+    return { commandId, msgId };
+  });
 }

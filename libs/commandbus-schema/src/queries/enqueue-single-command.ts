@@ -58,9 +58,14 @@ export async function enqueueSingleCommand(
     ), audited AS (
       INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)
       SELECT ${input.domain}, ${command.commandId}::uuid, 'SENT',
-             jsonb_strip_nulls(jsonb_build_object(
-               'msg_id', i.msg_id, 'command_type', ${command.commandType}::text,
-               'max_attempts', ${command.maxAttempts}::int4, 'batch_id', ${input.batchId}::uuid))
+             -- What jsonb_strip_nulls would leave, without the null batch_id to strip.
+             CASE WHEN ${input.batchId}::uuid IS NULL
+                  THEN jsonb_build_object('msg_id', i.msg_id, 'command_type', ${command.commandType}::text,
+                                          'max_attempts', ${command.maxAttempts}::int4)
+                  ELSE jsonb_build_object('msg_id', i.msg_id, 'command_type', ${command.commandType}::text,
+                                          'max_attempts', ${command.maxAttempts}::int4,
+                                          'batch_id', ${input.batchId}::uuid)
+             END
         FROM inserted AS i
     ), notified AS (
       SELECT pg_notify(${input.channel}, '') FROM inserted

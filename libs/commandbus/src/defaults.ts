@@ -4,6 +4,14 @@ export const DEFAULTS = {
   visibilityTimeoutSeconds: 30,
   /** Handlers running at once in one worker. */
   concurrency: 10,
+  /**
+   * Received commands a worker keeps ready ahead of its handlers (their
+   * leases kept while they wait): reads of many messages at a time, one
+   * round trip each, whatever the concurrency.
+   */
+  prefetch: 256,
+  /** Pool connections one worker uses at once, whatever its concurrency (LISTEN not counted). */
+  maxConnections: 6,
   /** Attempts before a transiently failing command goes to the troubleshooting queue. */
   maxAttempts: 3,
   /** Seconds to wait before retry n (the last value repeats). */

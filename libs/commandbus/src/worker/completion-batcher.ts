@@ -1,8 +1,10 @@
 // Finishes successful deliveries whose handlers wrote nothing in groups: one
 // statement finishes every command of a group and deletes their messages.
-// While groups are being written the next one gathers, so a group is as
-// large as the load makes it and a lone command waits for no timer.
-import type { DatabasePool } from 'slonik';
+// A group gathers for one turn of the event loop (every handler of a read
+// that returns at once joins it), and while groups are being written the
+// next one gathers, so a group is as large as the load makes it and a lone
+// command waits for no timer.
+import type { CommonQueryMethods } from 'slonik';
 import { completeCommands, type CompletedCommand } from '@commandbus/commandbus-schema';
 import type { Delivery } from './outcomes.ts';
 import { sendReplies } from './reply.ts';
@@ -15,7 +17,7 @@ interface PendingCompletion {
 }
 
 /** The largest group one statement finishes. */
-const MAX_GROUP = 200;
+const MAX_GROUP = 500;
 /** Groups written at once: one gathers while another is in the database. */
 const MAX_GROUPS_IN_FLIGHT = 1;
 /**
@@ -26,14 +28,15 @@ const MAX_GROUPS_IN_FLIGHT = 1;
 const MAX_WAITING = 2 * MAX_GROUP;
 
 export class CompletionBatcher {
-  readonly #pool: DatabasePool;
+  readonly #pool: CommonQueryMethods;
   readonly #domain: string;
   readonly #queue: string;
   #pending: PendingCompletion[] = [];
   #inFlight = 0;
   #writing = 0;
+  #gathering = false;
 
-  constructor(pool: DatabasePool, domain: string, queue: string) {
+  constructor(pool: CommonQueryMethods, domain: string, queue: string) {
     this.#pool = pool;
     this.#domain = domain;
     this.#queue = queue;
@@ -51,7 +54,12 @@ export class CompletionBatcher {
   ): Promise<CompletedCommand | null> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ delivery, replyData, resolve, reject });
-      this.#pump();
+      if (this.#gathering) return;
+      this.#gathering = true;
+      setImmediate(() => {
+        this.#gathering = false;
+        this.#pump();
+      });
     });
   }
 

@@ -2,7 +2,7 @@
 // A handler that writes gets its writes committed with its own finish; a
 // handler that never touches `db` costs no transaction at all, and its finish
 // can join a group of others (see completion-batcher.ts).
-import type { CommonQueryMethods, DatabasePool, DatabaseTransactionConnection } from 'slonik';
+import type { CommonQueryMethods, DatabaseTransactionConnection } from 'slonik';
 
 const FORWARDED = [
   'any',
@@ -22,7 +22,7 @@ const FORWARDED = [
 type AnyMethod = (...args: unknown[]) => Promise<unknown>;
 
 export class LazyTransaction {
-  readonly #pool: DatabasePool;
+  readonly #pool: Pick<CommonQueryMethods, 'transaction'>;
   #transaction: Promise<DatabaseTransactionConnection> | undefined;
   #outcome: Promise<unknown> | undefined;
   #close: { resolve: (value: unknown) => void; reject: (error: unknown) => void } | undefined;
@@ -30,7 +30,7 @@ export class LazyTransaction {
   /** What the handler sees: every query method opens the transaction first. */
   readonly connection: CommonQueryMethods;
 
-  constructor(pool: DatabasePool) {
+  constructor(pool: Pick<CommonQueryMethods, 'transaction'>) {
     this.#pool = pool;
     const methods: Record<string, AnyMethod> = {};
     for (const name of FORWARDED) {

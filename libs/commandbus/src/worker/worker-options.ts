@@ -6,7 +6,7 @@ import { assertDomain } from '@commandbus/commandbus-schema';
 import { assertBackoff } from '../command-definition.ts';
 import { DEFAULTS } from '../defaults.ts';
 import { ConfigError } from '../errors.ts';
-import type { BatchCompletedEvent } from './deliver.ts';
+import type { BatchCompletedEvent } from './worker-context.ts';
 
 export interface WorkerOptions {
   /**
@@ -17,6 +17,19 @@ export interface WorkerOptions {
   readonly domain: string;
   /** Handlers running at once. Default 10. */
   readonly concurrency?: number;
+  /**
+   * Received commands kept ready ahead of the handlers, so a read is not
+   * tied to free handler slots. Their leases are kept while they wait; at
+   * `stop()` the unstarted ones go back with their attempt taken back.
+   * 0: read only for free slots. Default 256.
+   */
+  readonly prefetch?: number;
+  /**
+   * Pool connections the worker uses at once, whatever its concurrency;
+   * handlers' `ctx.db` transactions may take all but two. At least 2.
+   * Default 6 (the LISTEN connection is extra).
+   */
+  readonly maxConnections?: number;
   /** Lease in seconds. Default 30. */
   readonly visibilityTimeoutSeconds?: number;
   /** Fallback poll when no NOTIFY arrives. Default 1000 ms. */
@@ -35,6 +48,8 @@ export interface ResolvedWorkerOptions {
   readonly pool: DatabasePool;
   readonly domain: string;
   readonly concurrency: number;
+  readonly prefetch: number;
+  readonly maxConnections: number;
   readonly visibilityTimeoutSeconds: number;
   readonly pollIntervalMs: number;
   readonly backoffSeconds: readonly number[];
@@ -50,6 +65,17 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
+function nonNegativeInteger(name: string, value: number): number {
+  return atLeast(0, name, value);
+}
+
+function atLeast(min: number, name: string, value: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer of at least ${min}, got ${value}`);
+  }
+  return value;
+}
+
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   assertDomain(options.domain);
   const backoffSeconds = options.backoffSeconds ?? DEFAULTS.backoffSeconds;
@@ -58,6 +84,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     pool: options.pool,
     domain: options.domain,
     concurrency: positiveInteger('concurrency', options.concurrency ?? DEFAULTS.concurrency),
+    prefetch: nonNegativeInteger('prefetch', options.prefetch ?? DEFAULTS.prefetch),
+    maxConnections: atLeast(2, 'maxConnections', options.maxConnections ?? DEFAULTS.maxConnections),
     visibilityTimeoutSeconds: positiveInteger(
       'visibilityTimeoutSeconds',
       options.visibilityTimeoutSeconds ?? DEFAULTS.visibilityTimeoutSeconds,

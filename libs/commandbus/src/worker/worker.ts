@@ -1,9 +1,10 @@
-// The worker: leases messages of one domain's command queue and runs up to
-// `concurrency` handlers at once. Wakes on NOTIFY, polls as a fallback, and
-// never spins on an empty queue.
+// The worker: reads one domain's command queue ahead of its handlers (up to
+// `prefetch` received commands wait, their leases kept) and runs up to
+// `concurrency` handlers at once, on at most `maxConnections` pool
+// connections. Wakes on NOTIFY, polls as a fallback, and never spins on an
+// empty queue.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { read } from '@commandbus/pgmq';
 import type { CommandData, CommandDefinition } from '../command-definition.ts';
 import { DEFAULTS } from '../defaults.ts';
 import { ConfigError } from '../errors.ts';
@@ -11,18 +12,28 @@ import { defaultLogger } from '../logger.ts';
 import { commandQueueName, notifyChannel } from '../names.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { CompletionBatcher } from './completion-batcher.ts';
-import { startDeliveries, type DeliverDeps, type DeliveryOutcome } from './deliver.ts';
-import { HandlerSlots } from './handler-slots.ts';
+import { ConnectionBudget } from './connection-budget.ts';
+import { execute } from './execute.ts';
 import type { CommandHandler, RegisteredHandler } from './handler.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 import { listenConnectionOf } from './listen-connection.ts';
 import { NotifyListener } from './notify-listener.ts';
+import { receive, type ReadyDelivery } from './receive.ts';
 import { nextBackoffMs } from './reconnect-backoff.ts';
+import { guard, releaseUnstarted } from './settle.ts';
 import { Wakeup } from './wakeup.ts';
+import type { DeliveryOutcome, WorkerContext } from './worker-context.ts';
 import {
   resolveWorkerOptions,
   type ResolvedWorkerOptions,
   type WorkerOptions,
 } from './worker-options.ts';
+
+/**
+ * A buffered command is started only while this much of its lease is left:
+ * past it, the lease may lapse before the handler's first extension.
+ */
+const START_MARGIN_MS = 250;
 
 export type WorkerOutcomeCounts = Record<DeliveryOutcome, number>;
 
@@ -35,7 +46,6 @@ export class Worker {
   /** Every delivery not yet settled, finishing ones included: stop() waits for them. */
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #wakeup = new Wakeup();
-  readonly #slots: HandlerSlots;
   readonly #shutdown = new AbortController();
   readonly #counts: WorkerOutcomeCounts = {
     completed: 0,
@@ -45,8 +55,13 @@ export class Worker {
     stale: 0,
     invalid: 0,
     abandoned: 0,
+    released: 0,
   };
-  readonly #minimumRead: number;
+  /** Received commands waiting for a handler slot, oldest first. */
+  #ready: ReadyDelivery[] = [];
+  /** Handlers holding a slot (running, or finishing without a group to join). */
+  #running = 0;
+  #context: WorkerContext | undefined;
   #listener: NotifyListener | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
@@ -55,8 +70,6 @@ export class Worker {
     this.#options = resolveWorkerOptions(options);
     this.domain = this.#options.domain;
     this.queue = commandQueueName(this.domain);
-    this.#minimumRead = Math.max(1, Math.floor(this.#options.concurrency / 4));
-    this.#slots = new HandlerSlots(this.#options.concurrency, () => this.#wakeup.wake());
     this.#logger = (options.logger ?? defaultLogger()).child({ domain: this.domain });
   }
 
@@ -80,10 +93,12 @@ export class Worker {
 
   async start(): Promise<void> {
     if (this.#loop) throw new ConfigError('worker already started');
-    const { pool } = this.#options;
-    const queues = new QueueRegistry(pool);
+    const options = this.#options;
+    const budget = new ConnectionBudget(options.maxConnections);
+    const db = budget.connection(options.pool, { forHandler: false });
+    const queues = new QueueRegistry(db);
     await queues.ensureCreated(this.queue);
-    const connection = listenConnectionOf(pool);
+    const connection = listenConnectionOf(options.pool);
     if (connection) {
       this.#listener = new NotifyListener({
         connection,
@@ -96,40 +111,55 @@ export class Worker {
       await this.#listener.start();
     } else {
       this.#logger.warn(
-        { pollIntervalMs: this.#options.pollIntervalMs },
+        { pollIntervalMs: options.pollIntervalMs },
         'the pool does not say how it connects: no LISTEN, the worker polls',
       );
     }
-    const deps: DeliverDeps = {
-      pool,
+    const leases = new LeaseKeeper({
+      db,
+      queue: this.queue,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      logger: this.#logger,
+    });
+    leases.start();
+    this.#context = {
       domain: this.domain,
       queue: this.queue,
+      db,
+      handlerDb: budget.connection(options.pool, { forHandler: true }),
       handlers: this.#handlers,
+      options,
       logger: this.#logger,
-      visibilityTimeoutSeconds: this.#options.visibilityTimeoutSeconds,
-      backoffSeconds: this.#options.backoffSeconds,
-      extendLeases: this.#options.extendLeases,
       shutdownSignal: this.#shutdown.signal,
       replyQueues: queues,
-      completions: new CompletionBatcher(pool, this.domain, this.queue),
-      onBatchCompleted: this.#options.onBatchCompleted,
+      completions: new CompletionBatcher(db, this.domain, this.queue),
+      leases,
     };
-    this.#loop = this.#leaseLoop(deps);
+    this.#loop = this.#readLoop(this.#context);
     this.#logger.info(
-      { concurrency: this.#options.concurrency, handlers: [...this.#handlers.keys()] },
+      {
+        concurrency: options.concurrency,
+        prefetch: options.prefetch,
+        maxConnections: options.maxConnections,
+        handlers: [...this.#handlers.keys()],
+      },
       'worker started',
     );
   }
 
   /**
-   * Stops leasing, lets in-flight handlers finish within the grace period,
-   * then aborts the rest: their messages are redelivered after the lease.
+   * Stops reading and hands back the commands that never started (PENDING
+   * again, attempt taken back, message visible at once). Lets running
+   * handlers finish within the grace period, then aborts the rest: their
+   * messages are redelivered after the lease.
    */
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#wakeup.wake();
     await this.#loop;
+    const context = this.#context;
+    if (context) await this.#releaseReady(context);
     const drained = await Promise.race([
       Promise.allSettled([...this.#inFlight]).then(() => true),
       sleep(this.#options.shutdownGraceMs, false, { ref: false }),
@@ -138,27 +168,34 @@ export class Worker {
       this.#logger.warn({ inFlight: this.#inFlight.size }, 'grace period over; aborting handlers');
       this.#shutdown.abort(new Error('worker shutting down'));
     }
+    context?.leases.stop();
     await this.#listener?.stop();
     this.#logger.info({ counts: this.#counts }, 'worker stopped');
   }
 
-  async #leaseLoop(deps: DeliverDeps): Promise<void> {
-    const { pool, visibilityTimeoutSeconds, pollIntervalMs } = this.#options;
+  async #readLoop(ctx: WorkerContext): Promise<void> {
+    const { concurrency, prefetch, pollIntervalMs } = this.#options;
+    const capacity = concurrency + prefetch;
+    // While commands are held, read only once a quarter of the capacity is
+    // free: one read then serves many commands, where topping up one at a
+    // time would cost a round trip per command. An idle worker reads at once.
+    const minimumRead = Math.max(1, Math.floor(capacity / 4));
     let errorDelay = 0;
     while (!this.#stopping) {
-      const free = this.#slots.free;
-      // While handlers run, read only once a quarter of the slots is free:
-      // one read, one receive and one finishing group then serve several
-      // commands, where topping up one slot at a time would cost a round of
-      // statements per command. An idle worker reads at once.
-      if (free <= 0 || (free < this.#minimumRead && this.#slots.taken > 0)) {
+      const held = this.#ready.length + this.#running;
+      const room = capacity - held;
+      // Nor while every handler slot is taken: handlers that all hang must
+      // not keep commands other workers could run, nor take back the message
+      // of a handler that outlived its lease.
+      const slotFree = this.#running < concurrency;
+      if (room <= 0 || !slotFree || (room < minimumRead && held > 0)) {
         await this.#wakeup.wait(pollIntervalMs);
         continue;
       }
       this.#wakeup.clear();
-      let messages;
+      let result;
       try {
-        messages = await read(pool, { queue: this.queue, vt: visibilityTimeoutSeconds, qty: free });
+        result = await receive(ctx, room);
         errorDelay = 0;
       } catch (error) {
         errorDelay = nextBackoffMs(errorDelay, DEFAULTS.reconnectMinMs, DEFAULTS.reconnectMaxMs);
@@ -169,17 +206,64 @@ export class Worker {
         await this.#wakeup.wait(errorDelay);
         continue;
       }
-      const leased = messages.map((message) => ({ message, slot: this.#slots.take() }));
-      for (const started of startDeliveries(deps, leased)) {
-        const delivery = started.then((outcome) => {
-          this.#counts[outcome] += 1;
-        });
-        this.#inFlight.add(delivery);
-        void delivery.finally(() => this.#inFlight.delete(delivery));
-      }
+      for (const settling of result.settling) this.#track(settling);
+      for (const ready of result.ready) this.#ready.push(ready);
+      this.#startReady(ctx);
       // An empty queue: sleep until a NOTIFY, a freed slot or the poll
       // interval. Otherwise go round at once: more may be waiting.
-      if (messages.length === 0) await this.#wakeup.wait(pollIntervalMs);
+      if (result.read === 0) await this.#wakeup.wait(pollIntervalMs);
     }
+  }
+
+  /** Starts buffered commands while handler slots are free. */
+  #startReady(ctx: WorkerContext): void {
+    while (!this.#stopping && this.#running < this.#options.concurrency) {
+      const ready = this.#ready.shift();
+      if (!ready) return;
+      const { msgId } = ready.delivery;
+      if (!ctx.leases.holds(msgId, START_MARGIN_MS)) {
+        // Only an event loop stalled for most of a lease gets here: the
+        // message may be another delivery's by now, so its handler must not
+        // run. It comes back when the lease ends.
+        ctx.leases.release(msgId);
+        ready.logger().warn({ msgId }, 'lease ran out before the handler started; not run');
+        this.#track(Promise.resolve('abandoned'));
+        continue;
+      }
+      this.#running += 1;
+      let held = true;
+      const releaseSlot = (): void => {
+        if (!held) return;
+        held = false;
+        this.#running -= 1;
+        this.#startReady(ctx);
+        this.#wakeup.wake();
+      };
+      this.#track(execute(ctx, ready, releaseSlot));
+    }
+  }
+
+  async #releaseReady(ctx: WorkerContext): Promise<void> {
+    const unstarted = this.#ready.splice(0);
+    if (unstarted.length === 0) return;
+    const released = await guard(ctx, unstarted[0]?.delivery.msgId ?? 0, async () => {
+      await releaseUnstarted(
+        ctx,
+        unstarted.map((ready) => ready.delivery),
+      );
+      return 'released';
+    });
+    for (const ready of unstarted) {
+      ctx.leases.release(ready.delivery.msgId);
+      this.#counts[released] += 1;
+    }
+  }
+
+  #track(settling: Promise<DeliveryOutcome>): void {
+    const counted = settling.then((outcome) => {
+      this.#counts[outcome] += 1;
+    });
+    this.#inFlight.add(counted);
+    void counted.finally(() => this.#inFlight.delete(counted));
   }
 }

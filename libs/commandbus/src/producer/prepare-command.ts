@@ -27,7 +27,8 @@ export interface PrepareContext {
   readonly maxAttempts: number;
   readonly maxPayloadBytes: number;
   readonly batchId: string | null;
-  readonly now: Date;
+  /** `created_at` of every command of the call, ISO-8601. */
+  readonly createdAt: string;
 }
 
 export function prepareCommand<TData extends CommandData>(
@@ -55,7 +56,7 @@ export function prepareCommand<TData extends CommandData>(
       correlation_id: correlationId,
       reply_to: resolveReplyQueue(context.domain, input.replyTo),
       batch_id: context.batchId,
-      created_at: context.now.toISOString(),
+      created_at: context.createdAt,
     },
     maxAttempts: definition.maxAttempts ?? context.maxAttempts,
   };

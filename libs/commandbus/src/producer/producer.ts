@@ -186,7 +186,7 @@ export class Producer {
       maxAttempts: this.#maxAttempts,
       maxPayloadBytes: this.#maxPayloadBytes,
       batchId,
-      now: new Date(),
+      createdAt: new Date().toISOString(),
     };
   }
 

@@ -113,7 +113,7 @@ export async function enqueueCommands(
     WITH args AS MATERIALIZED (
       SELECT ${commandIds} AS command_ids, ${commandTypes} AS command_types,
              ${maxAttempts} AS max_attempts, ${replyQueues} AS reply_queues,
-             ${correlationIds} AS correlation_ids, ${messages} AS messages
+             ${correlationIds} AS correlation_ids
     ), kept AS MATERIALIZED (
       -- The positions of the ids that do not exist yet, in call order.
       -- Existing ids by one index lookup each (evaluated once): an
@@ -128,13 +128,15 @@ export async function enqueueCommands(
         FROM args AS a
     ), sent AS MATERIALIZED (
       SELECT k.positions[s.n] AS i, s.msg_id
-        FROM kept AS k,
+        -- The messages (most of the bytes) stay out of the CTEs that every
+        -- row reads: only pgmq.send_batch needs them.
+        FROM kept AS k, (SELECT ${messages} AS messages) AS m,
              -- The overload with every argument given: the shorter ones are
              -- SQL wrappers around it, planned again on every call.
              pgmq.send_batch(${input.queue},
                              CASE WHEN cardinality(k.positions) = cardinality(k.command_ids)
-                                  THEN k.messages
-                                  ELSE ARRAY(SELECT k.messages[p] FROM unnest(k.positions) AS p)
+                                  THEN m.messages
+                                  ELSE ARRAY(SELECT m.messages[p] FROM unnest(k.positions) AS p)
                              END,
                              NULL::jsonb[], clock_timestamp())
              WITH ORDINALITY AS s(msg_id, n)

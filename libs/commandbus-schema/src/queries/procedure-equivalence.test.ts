@@ -12,7 +12,7 @@ import { failCommand } from '../procedures/fail-command.ts';
 import { finishCommand } from '../procedures/finish-command.ts';
 import { receiveCommand } from '../procedures/receive-command.ts';
 import { forceStatus } from '../test-support/fixtures.ts';
-import { v001Sql } from '../test-support/v001.ts';
+import { schemaSql } from '../test-support/migrations.ts';
 import { completeCommands } from './complete-commands.ts';
 import { insertBatch } from './insert-batch.ts';
 import { insertCommands } from './insert-commands.ts';
@@ -28,10 +28,10 @@ function plan() {
   const commands = [
     ...Array.from({ length: 3 }, () => ({ id: randomUUID(), batchId: wholeBatch })),
     ...Array.from({ length: 3 }, () => ({ id: randomUUID(), batchId: partBatch })),
-    ...Array.from({ length: 4 }, () => ({ id: randomUUID(), batchId: null })),
+    ...Array.from({ length: 5 }, () => ({ id: randomUUID(), batchId: null })),
   ];
   const loose = commands.filter((c) => c.batchId === null).map((c) => c.id);
-  const [alreadyCompleted, inTroubleshooting, failedBefore] = loose;
+  const [alreadyCompleted, inTroubleshooting, failedBefore, businessRuleFailed] = loose;
   return {
     batches: [
       { batchId: wholeBatch, total: 3 },
@@ -40,6 +40,8 @@ function plan() {
     commands,
     alreadyCompleted: alreadyCompleted ?? '',
     inTroubleshooting: inTroubleshooting ?? '',
+    /** FAILED by a business rule: terminal, a receive must skip it. */
+    businessRuleFailed: businessRuleFailed ?? '',
     /** Failed once already: its last error must survive receive and complete. */
     failedBefore: failedBefore ?? '',
     unknown: randomUUID(),
@@ -68,6 +70,7 @@ async function seed(db: CommonQueryMethods, domain: string, p: Plan): Promise<vo
   );
   await forceStatus(db, domain, p.alreadyCompleted, 'COMPLETED');
   await forceStatus(db, domain, p.inTroubleshooting, 'IN_TROUBLESHOOTING_QUEUE');
+  await forceStatus(db, domain, p.businessRuleFailed, 'FAILED');
   await receiveCommand(db, { domain, commandId: p.failedBefore });
   await failCommand(db, {
     domain,
@@ -94,7 +97,7 @@ async function snapshot(db: CommonQueryMethods, domain: string) {
         FROM commandbus.command WHERE domain = ${domain} ORDER BY command_id`),
     db.any(sql.type(anyRow)`
       SELECT batch_id::text, status, total_count, completed_count, canceled_count,
-             in_troubleshooting_count, started_at IS NOT NULL AS started,
+             failed_count, in_troubleshooting_count, started_at IS NOT NULL AS started,
              completed_at IS NOT NULL AS completed
         FROM commandbus.batch WHERE domain = ${domain} ORDER BY batch_id`),
     db.any(sql.type(anyRow)`
@@ -105,7 +108,7 @@ async function snapshot(db: CommonQueryMethods, domain: string) {
 }
 
 describe('set-based receive and complete = the procedures, row for row', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   it('leaves the same commands, batches and audit trail, and returns the same results', async () => {
     const pool = db().pool;
@@ -133,7 +136,7 @@ describe('set-based receive and complete = the procedures, row for row', () => {
         ]),
       ),
     ).toEqual(receivedOneByOne);
-    expect(receivedTogether.size).toBe(p.commands.length - 2);
+    expect(receivedTogether.size).toBe(p.commands.length - 3);
     expect(await snapshot(pool, SET_BASED)).toEqual(await snapshot(pool, VIA_PROCEDURES));
 
     // Complete: every received delivery, one of them with an attempt that is

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { useTestDatabase } from '@commandbus/testing';
 import { receiveCommand } from '../procedures/receive-command.ts';
 import { forceStatus } from '../test-support/fixtures.ts';
-import { v001Sql } from '../test-support/v001.ts';
+import { schemaSql } from '../test-support/migrations.ts';
 import { insertCommands } from './insert-commands.ts';
 import { readAndReceiveCommands } from './read-and-receive-commands.ts';
 import { releaseCommands } from './release-commands.ts';
@@ -85,7 +85,7 @@ async function snapshot(db: CommonQueryMethods, domain: string) {
 const readRow = z.object({ msg_id: z.number(), command_id: z.string().nullable() });
 
 describe('readAndReceiveCommands = pgmq.read, then sp_receive_command per message', () => {
-  const db = useTestDatabase({ setupSql: [v001Sql] });
+  const db = useTestDatabase({ setupSql: schemaSql });
 
   it('leases and receives the same rows, and says which messages are stale, copies or unreadable', async () => {
     const pool = db().pool;

@@ -56,7 +56,7 @@ export async function receiveCommands(
         FROM commandbus.command AS c
        WHERE c.domain = ${input.domain}
          AND c.command_id = ANY(${commandIds})
-         AND c.status NOT IN ('COMPLETED', 'CANCELED', 'IN_TROUBLESHOOTING_QUEUE')
+         AND c.status NOT IN ('COMPLETED', 'CANCELED', 'FAILED', 'IN_TROUBLESHOOTING_QUEUE')
        ORDER BY c.command_id
          FOR UPDATE
     ), received AS (

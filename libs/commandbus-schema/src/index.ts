@@ -63,7 +63,7 @@ export { insertBatch } from './queries/insert-batch.ts';
 export { insertAuditEvents } from './queries/insert-audit-events.ts';
 export { archivePayloads } from './queries/archive-payloads.ts';
 export { getArchivedPayload, getArchivedPayloads } from './queries/get-archived-payload.ts';
-export { getCommand } from './queries/get-command.ts';
+export { getCommand, getCommands } from './queries/get-command.ts';
 export { lockCommand } from './queries/lock-command.ts';
 export { lockOwnedCommand } from './queries/delivery-ownership.ts';
 export { transitionCommand } from './queries/transition-command.ts';

@@ -20,7 +20,7 @@ export const DOMAIN_PATTERN = /^[a-z][a-z0-9_]{0,29}$/;
 /** Canonical textual UUID (any version). PostgreSQL accepts looser spellings; we do not, so ids compare as strings. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** NOTIFY channels are identifiers; ours are `commandbus_<domain>`. */
+/** NOTIFY channels are identifiers; ours are `pgmq_notify_<domain>__commands`. */
 export const CHANNEL_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Largest page the list queries return. */

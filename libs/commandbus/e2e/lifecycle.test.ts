@@ -133,7 +133,7 @@ describe('command lifecycle', () => {
     expect(await auditTrail(db(), sent.commandId)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
     ]);
   });
 

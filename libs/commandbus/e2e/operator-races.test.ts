@@ -204,7 +204,7 @@ describe('operator under concurrency', () => {
       const retried = successes.get(id) ?? 0;
       expect(retried, id).toBeGreaterThan(0);
       expect(countOf(id, 'OPERATOR_RETRY'), id).toBe(retried);
-      expect(countOf(id, 'MOVED_TO_TROUBLESHOOTING_QUEUE'), id).toBe(retried + 1);
+      expect(countOf(id, 'MOVED_TO_TSQ'), id).toBe(retried + 1);
     }
     expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
       status: 'IN_PROGRESS',

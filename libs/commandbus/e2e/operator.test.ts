@@ -197,7 +197,7 @@ describe('operator', () => {
     expect(await auditTrail(db(), commandId)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
       'OPERATOR_RETRY',
       'RECEIVED',
       'COMPLETED',
@@ -416,12 +416,16 @@ describe('operator', () => {
     expect(await footprint(domain)).toEqual(before);
   });
 
-  it('refuses to retry an item whose archived payload is missing or not its envelope', async () => {
+  it('refuses to retry an item whose payload is in neither archive, or is not its envelope', async () => {
     const domain = 'op_noretry';
     const { ids } = await intoTroubleshooting(domain, { count: 2 });
     const [missing, broken] = ids as [string, string];
     await db().pool.query(
       sql.unsafe`DELETE FROM commandbus.payload_archive WHERE command_id = ${missing}::uuid`,
+    );
+    // PGMQ's archive is the fallback: past its retention the payload is gone for good.
+    await db().pool.query(
+      sql.unsafe`DELETE FROM pgmq.a_op_noretry__commands WHERE message->>'command_id' = ${missing}`,
     );
     await db().pool.query(
       sql.unsafe`UPDATE commandbus.payload_archive SET payload_json = '"garbage"' WHERE command_id = ${broken}::uuid`,
@@ -527,7 +531,7 @@ describe('operator', () => {
     expect(details.auditTrail.map((e) => e.eventType)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
       'OPERATOR_RETRY',
     ]);
     expect(details.archivedPayload).toMatchObject({ command_id: commandId, data: { amount: 0 } });

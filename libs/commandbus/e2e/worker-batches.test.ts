@@ -127,7 +127,7 @@ describe('worker batches', () => {
     expect(await auditTrail(db(), broken)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
       'OPERATOR_COMPLETE',
     ]);
   });
@@ -159,7 +159,7 @@ describe('worker batches', () => {
     expect(await auditTrail(db(), commandId)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
       'OPERATOR_RETRY',
       'RECEIVED',
       'COMPLETED',

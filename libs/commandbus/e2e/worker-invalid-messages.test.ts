@@ -59,7 +59,7 @@ describe('worker and messages it cannot run as they are', () => {
     expect(await auditTrail(db(), sent.commandId)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
     ]);
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
     expect(await archiveDepth(db(), `${domain}__commands`)).toBe(1);
@@ -92,7 +92,7 @@ describe('worker and messages it cannot run as they are', () => {
     expect(await auditTrail(db(), sent.commandId)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
     ]);
     const effects = await db().pool.oneFirst(
       sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM wi_reply_effects`,
@@ -209,7 +209,7 @@ describe('worker and messages it cannot run as they are', () => {
     expect(await auditTrail(db(), sent.commandId)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
       'OPERATOR_RETRY',
       'RECEIVED',
       'COMPLETED',

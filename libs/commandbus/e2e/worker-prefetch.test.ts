@@ -193,7 +193,7 @@ describe('worker prefetch', () => {
       expect(await auditTrail(db(), commandId)).toEqual([
         'SENT',
         'RECEIVED',
-        'MOVED_TO_TROUBLESHOOTING_QUEUE',
+        'MOVED_TO_TSQ',
       ]);
       const row = await db().pool.one(
         sql.type(z.object({ last_error_code: z.string(), payload_json: z.unknown() }))`

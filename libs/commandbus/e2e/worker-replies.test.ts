@@ -306,7 +306,7 @@ describe('worker and operator replies', () => {
     expect(await auditTrail(db(), commandId)).toEqual([
       'SENT',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
       'OPERATOR_CANCEL',
     ]);
     expect(await queueDepth(db(), queue)).toBe(0);

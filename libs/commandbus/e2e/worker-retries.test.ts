@@ -160,7 +160,7 @@ describe('worker retries', () => {
       'RECEIVED',
       'FAILED',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
     ]);
     const [gap] = await retryGaps(queue, sent.commandId);
     expect(gap?.received_after_vt).toBe(true);
@@ -211,7 +211,7 @@ describe('worker retries', () => {
          WHERE command_id = ${sent.commandId} ORDER BY audit_id DESC LIMIT 1`,
     );
     expect(moved).toEqual({
-      event_type: 'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      event_type: 'MOVED_TO_TSQ',
       details_json: { msg_id: sent.msgId, attempt: 3, error_code: 'MAX_ATTEMPTS_EXCEEDED' },
     });
     expect(await auditTrail(db(), sent.commandId)).toEqual([
@@ -219,7 +219,7 @@ describe('worker retries', () => {
       'RECEIVED',
       'RECEIVED',
       'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
+      'MOVED_TO_TSQ',
     ]);
     const page = await new Operator({
       pool: db().pool,

@@ -1,4 +1,4 @@
-// Errors of the command bus API. Handlers throw the first three to say how a
+// Errors of the command bus API. Handlers throw the first four to say how a
 // command ended; the rest are what the API throws at its callers.
 import { CommandBusError } from '@commandbus/errors';
 
@@ -12,6 +12,20 @@ export class PermanentCommandError extends CommandBusError {}
 export class CancelCommandError extends CommandBusError {
   constructor(reason: string) {
     super('CANCELED_BY_HANDLER', reason);
+  }
+}
+
+/**
+ * A business rule refuses the command: it ends FAILED at once (no retry, not
+ * the troubleshooting queue), audited BUSINESS_RULE_FAILED, counted in its
+ * batch's failed_count, and the sender gets a FAILED reply with `code`,
+ * the message and `details`.
+ */
+export class BusinessRuleError extends CommandBusError {
+  readonly details: Readonly<Record<string, unknown>>;
+  constructor(code: string, message: string, details: Readonly<Record<string, unknown>> = {}) {
+    super(code, message);
+    this.details = details;
   }
 }
 

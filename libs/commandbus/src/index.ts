@@ -5,6 +5,7 @@ export { defineCommand } from './command-definition.ts';
 export type { CommandData, CommandDefinition, DataOf, ReplyOf } from './command-definition.ts';
 export {
   BatchNotFoundError,
+  BusinessRuleError,
   CancelCommandError,
   CommandNotFoundError,
   ConfigError,

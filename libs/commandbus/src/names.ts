@@ -7,7 +7,12 @@ export function replyQueueName(domain: string): string {
   return `${domain}__replies`;
 }
 
-/** NOTIFY channel a producer signals after enqueueing; workers LISTEN on it. */
+/**
+ * NOTIFY channel a producer signals after enqueueing; workers LISTEN on it.
+ * Named after the command queue, `pgmq_notify_<queue>`, the channel the
+ * Python command bus uses too, so a send of either library wakes the
+ * workers of both.
+ */
 export function notifyChannel(domain: string): string {
-  return `commandbus_${domain}`;
+  return `pgmq_notify_${commandQueueName(domain)}`;
 }

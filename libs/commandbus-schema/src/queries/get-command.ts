@@ -1,7 +1,7 @@
-// One command's row, by its key.
+// Command rows by their key: one, or many of one domain in one query.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { commandRecordSchema, commandRowSchema, type CommandRow } from '../rows.ts';
-import { assertCommandRef, type CommandRefInput } from './command-ref.ts';
+import { assertCommandIds, assertCommandRef, type CommandRefInput } from './command-ref.ts';
 
 export async function getCommand(
   db: CommonQueryMethods,
@@ -13,4 +13,18 @@ export async function getCommand(
      WHERE domain = ${input.domain} AND command_id = ${input.commandId}::uuid
   `);
   return row === null ? null : commandRowSchema.parse(row);
+}
+
+/** The rows of these commands of one domain that exist, in no particular order. */
+export async function getCommands(
+  db: CommonQueryMethods,
+  input: { readonly domain: string; readonly commandIds: readonly string[] },
+): Promise<CommandRow[]> {
+  assertCommandIds(input.domain, input.commandIds);
+  if (input.commandIds.length === 0) return [];
+  const rows = await db.any(sql.type(commandRecordSchema)`
+    SELECT * FROM commandbus.command
+     WHERE domain = ${input.domain} AND command_id = ANY(${sql.array(input.commandIds, 'uuid')})
+  `);
+  return rows.map((row) => commandRowSchema.parse(row));
 }

@@ -12,7 +12,7 @@ import {
   tsqRetryEach,
 } from '@commandbus/commandbus-schema';
 import { sendBatch } from '@commandbus/pgmq';
-import { commandEnvelopeSchema, type CommandEnvelope } from '../envelope.ts';
+import { completeEnvelope, incomingEnvelopeSchema, type CommandEnvelope } from '../envelope.ts';
 import { notifyChannel } from '../names.ts';
 import { actorDetails } from './troubleshooting-item.ts';
 
@@ -31,21 +31,24 @@ export interface RequeuedItem {
 /**
  * The archived payload is re-sent only when it is this command's own
  * envelope: a broken message archived as it came (INVALID_MESSAGE) would
- * fail again the same way. Returns the envelope, or why it cannot be used.
+ * fail again the same way. A Python-shaped envelope (from PGMQ's archive) is
+ * completed from the row, so the new message has every field of both shapes.
+ * Returns the envelope, or why it cannot be used.
  */
 export function retryableEnvelope(
   row: CommandRow,
   archived: ArchivedPayloadRow | null | undefined,
 ): { envelope: CommandEnvelope } | { reason: string } {
   if (!archived) return { reason: 'no payload was archived for it' };
-  const parsed = commandEnvelopeSchema.safeParse(archived.payload);
+  const parsed = incomingEnvelopeSchema.safeParse(archived.payload);
   if (!parsed.success) {
     return { reason: 'its archived payload is not a valid command envelope' };
   }
-  const envelope = parsed.data;
-  if (envelope.command_id !== row.commandId || envelope.domain !== row.domain) {
+  if (parsed.data.command_id !== row.commandId || parsed.data.domain !== row.domain) {
     return { reason: 'its archived payload names another command' };
   }
+  const { envelope, disagreement } = completeEnvelope(parsed.data, row);
+  if (disagreement) return { reason: `its archived payload: ${disagreement}` };
   return { envelope };
 }
 

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
-import { assertDomain } from '@commandbus/commandbus-schema';
+import { assertDomain, getCommands } from '@commandbus/commandbus-schema';
 import { archive, deleteMessage, read, setVt, validateQueueName } from '@commandbus/pgmq';
 import { assertPositiveInteger } from '../command-definition.ts';
 import { DEFAULTS } from '../defaults.ts';
@@ -12,7 +12,13 @@ import { defaultLogger } from '../logger.ts';
 import { replyQueueName } from '../names.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { LazyTransaction } from '../worker/lazy-transaction.ts';
-import { parseReply, type AnyDefinition, type Reply } from './parse-reply.ts';
+import {
+  parseReply,
+  parseReplyEnvelope,
+  type AnyDefinition,
+  type Reply,
+  type ReplyOrigin,
+} from './parse-reply.ts';
 
 export interface ReplyReaderOptions {
   readonly pool: DatabasePool;
@@ -91,8 +97,15 @@ export class ReplyReader {
       vt: this.#visibilityTimeoutSeconds,
       qty: this.#batchSize,
     });
+    const origins = await this.#originsOfPythonReplies(messages.map((m) => m.message));
     for (const [index, message] of messages.entries()) {
-      const reply = parseReply(message.msgId, message.message, byType) as Reply<TDefinition>;
+      const reply = parseReply(
+        message.msgId,
+        message.message,
+        byType,
+        origins.get(commandIdOf(message.message)),
+        message.enqueuedAt,
+      ) as Reply<TDefinition>;
       try {
         await this.#settle(reply, handle);
       } catch (error) {
@@ -145,6 +158,24 @@ export class ReplyReader {
     }
   }
 
+  /**
+   * A reply in the Python shape names neither domain nor command type: both
+   * come from the command rows of this domain, in one query for the read.
+   */
+  async #originsOfPythonReplies(messages: readonly unknown[]): Promise<Map<string, ReplyOrigin>> {
+    const commandIds = messages.flatMap((message) => {
+      const parsed = parseReplyEnvelope(message);
+      return 'envelope' in parsed && parsed.envelope.command_type === undefined
+        ? [parsed.envelope.command_id]
+        : [];
+    });
+    if (commandIds.length === 0) return new Map();
+    const rows = await getCommands(this.#pool, { domain: this.domain, commandIds });
+    return new Map(
+      rows.map((row) => [row.commandId, { domain: row.domain, commandType: row.commandType }]),
+    );
+  }
+
   /** Replies read but not handed over: visible again for the next read. */
   async #putBack(msgIds: readonly number[]): Promise<void> {
     for (const msgId of msgIds) await setVt(this.#pool, { queue: this.queue, msgId, vt: 0 });
@@ -158,4 +189,9 @@ function definitionsByType<TDefinition extends AnyDefinition>(
     ? definitions
     : [definitions as TDefinition];
   return new Map(list.map((definition) => [definition.type, definition]));
+}
+
+function commandIdOf(message: unknown): string {
+  const parsed = parseReplyEnvelope(message);
+  return 'envelope' in parsed ? parsed.envelope.command_id : '';
 }

@@ -10,6 +10,7 @@ import {
   failCommand,
   finishCommand,
   lockOwnedCommand,
+  TROUBLESHOOTING_MOVE_EVENT,
   type CompletedCommand,
 } from '@commandbus/commandbus-schema';
 import { archive, setVt } from '@commandbus/pgmq';
@@ -94,6 +95,39 @@ export async function cancelDelivery(
   return batchCompleted;
 }
 
+/** A business rule refused the command: FAILED at once, no retry, reply FAILED. */
+export async function failDeliveryOnBusinessRule(
+  tx: CommonQueryMethods,
+  delivery: Delivery,
+  failure: { readonly code: string; readonly message: string },
+  details: Readonly<Record<string, unknown>>,
+): Promise<boolean> {
+  await claimCommand(tx, delivery);
+  const batchCompleted = await finishCommand(tx, {
+    domain: delivery.domain,
+    commandId: delivery.commandId,
+    status: 'FAILED',
+    eventType: 'BUSINESS_RULE_FAILED',
+    errorType: 'BUSINESS_RULE',
+    errorCode: failure.code,
+    errorMsg: failure.message,
+    details: {
+      msg_id: delivery.msgId,
+      attempt: delivery.attempt,
+      error_code: failure.code,
+      error_msg: failure.message,
+      error_details: details,
+    },
+  });
+  await archive(tx, { queue: delivery.queue, msgId: delivery.msgId });
+  await sendReply(tx, delivery, {
+    outcome: 'FAILED',
+    error: { type: 'BUSINESS_RULE', code: failure.code, message: failure.message },
+    errorDetails: details,
+  });
+  return batchCompleted;
+}
+
 /** A transient failure with attempts left: the same message comes back after `delaySeconds`. */
 export async function retryDeliveryLater(
   tx: CommonQueryMethods,
@@ -143,7 +177,7 @@ export async function moveDeliveryToTroubleshooting(
     domain: delivery.domain,
     commandId: delivery.commandId,
     status: 'IN_TROUBLESHOOTING_QUEUE',
-    eventType: 'MOVED_TO_TROUBLESHOOTING_QUEUE',
+    eventType: TROUBLESHOOTING_MOVE_EVENT,
     errorType: failure.type,
     errorCode: failure.code,
     errorMsg: failure.message,

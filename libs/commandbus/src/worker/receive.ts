@@ -11,7 +11,12 @@ import {
   type ReceivedCommandRow,
 } from '@commandbus/commandbus-schema';
 import type { CommandData } from '../command-definition.ts';
-import { commandEnvelopeSchema, envelopeDisagreement, type CommandEnvelope } from '../envelope.ts';
+import {
+  completeEnvelope,
+  incomingEnvelopeSchema,
+  type CommandEnvelope,
+  type IncomingEnvelope,
+} from '../envelope.ts';
 import type { RegisteredHandler } from './handler.ts';
 import type { CommandFailure, Delivery } from './outcomes.ts';
 import { deleteStale, guard, rejectInvalidMessage, troubleshoot } from './settle.ts';
@@ -102,10 +107,11 @@ async function receiveLate(
   return receiveCommands(ctx.db, { domain: ctx.domain, deliveries });
 }
 
-type EnvelopeCheck = { ok: true; value: CommandEnvelope } | { ok: false; reason: string };
+type EnvelopeCheck = { ok: true; value: IncomingEnvelope } | { ok: false; reason: string };
 
 function checkEnvelope(ctx: WorkerContext, message: unknown): EnvelopeCheck {
-  const parsed = commandEnvelopeSchema.safeParse(message);
+  // Ours or the Python command bus's shape; what the latter leaves out comes from the row.
+  const parsed = incomingEnvelopeSchema.safeParse(message);
   if (!parsed.success) {
     return {
       ok: false,
@@ -158,9 +164,15 @@ function checkReceived(
   if (!envelope.ok) {
     return fail({ type: 'PERMANENT', code: 'INVALID_MESSAGE', message: envelope.reason });
   }
-  const disagreement = envelopeDisagreement(envelope.value, row);
-  if (disagreement) {
-    return fail({ type: 'PERMANENT', code: 'INVALID_MESSAGE', message: disagreement });
+  const completed = completeEnvelope(envelope.value, row);
+  if (completed.disagreement) {
+    return fail({ type: 'PERMANENT', code: 'INVALID_MESSAGE', message: completed.disagreement });
+  }
+  if (completed.messageCorrelationId !== null) {
+    logger().warn(
+      { messageCorrelationId: completed.messageCorrelationId, correlationId: row.correlationId },
+      'the message carries another correlation_id than its command row; the row wins',
+    );
   }
   if (delivery.attempt > delivery.maxAttempts) {
     // Only a delivery whose worker died (or whose lease lapsed) gets here:
@@ -187,5 +199,5 @@ function checkReceived(
       message: `data does not match ${delivery.commandType}: ${data.error.issues[0]?.message ?? 'invalid'}`,
     });
   }
-  return { delivery, envelope: envelope.value, registered, data: data.data, logger };
+  return { delivery, envelope: completed.envelope, registered, data: data.data, logger };
 }

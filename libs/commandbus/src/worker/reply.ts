@@ -1,7 +1,7 @@
 // The reply envelope a finished command sends to the queue its sender named.
 import type { CommonQueryMethods } from 'slonik';
 import { send, sendBatch } from '@commandbus/pgmq';
-import type { ReplyEnvelope, ReplyOutcome } from '../envelope.ts';
+import { buildReplyEnvelope, type ReplyContent, type ReplyEnvelope } from '../envelope.ts';
 
 export interface ReplyTarget {
   readonly domain: string;
@@ -11,23 +11,11 @@ export interface ReplyTarget {
   readonly replyTo: string | null;
 }
 
-export interface ReplyContent {
-  readonly outcome: ReplyOutcome;
-  readonly data?: Record<string, unknown> | null;
-  readonly error?: { type: string; code: string; message: string } | null;
-}
+export type { ReplyContent };
 
+/** The reply with both shapes' fields (docs/lifecycle.md, "Reply message"). */
 export function buildReply(target: ReplyTarget, content: ReplyContent): ReplyEnvelope {
-  return {
-    command_id: target.commandId,
-    correlation_id: target.correlationId,
-    domain: target.domain,
-    command_type: target.commandType,
-    outcome: content.outcome,
-    data: content.data ?? null,
-    error: content.error ?? null,
-    finished_at: new Date().toISOString(),
-  };
+  return buildReplyEnvelope(target, content);
 }
 
 /** Sends the reply in `db`'s transaction; no reply queue, no reply. */

@@ -6,10 +6,16 @@ import type { Logger } from 'pino';
 import { getCommand, releaseCommands, type CompletedCommand } from '@commandbus/commandbus-schema';
 import { archive, createQueue, deleteMessages, QueueNotFoundError } from '@commandbus/pgmq';
 import { commandIdProbeSchema } from '../envelope.ts';
-import { CancelCommandError, PermanentCommandError, TransientCommandError } from '../errors.ts';
+import {
+  BusinessRuleError,
+  CancelCommandError,
+  PermanentCommandError,
+  TransientCommandError,
+} from '../errors.ts';
 import type { LazyTransaction } from './lazy-transaction.ts';
 import {
   cancelDelivery,
+  failDeliveryOnBusinessRule,
   completeDelivery,
   moveDeliveryToTroubleshooting,
   retryDeliveryLater,
@@ -92,6 +98,14 @@ export async function settleFailure(
       logger().info({ reason: error.message }, 'canceled by handler');
       if (batchCompleted) announceBatch(ctx, delivery);
       return 'canceled';
+    }
+    if (error instanceof BusinessRuleError) {
+      const batchCompleted = await ctx.db.transaction((tx) =>
+        failDeliveryOnBusinessRule(tx, delivery, error, error.details),
+      );
+      logger().info({ errorCode: error.code }, 'failed by a business rule');
+      if (batchCompleted) announceBatch(ctx, delivery);
+      return 'failed';
     }
     const failure = failureOf(error);
     if (failure.type === 'PERMANENT' || delivery.attempt >= delivery.maxAttempts) {

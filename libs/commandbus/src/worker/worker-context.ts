@@ -19,6 +19,7 @@ export interface BatchCompletedEvent {
 export type DeliveryOutcome =
   | 'completed'
   | 'canceled'
+  | 'failed'
   | 'retry'
   | 'troubleshooting'
   | 'stale'

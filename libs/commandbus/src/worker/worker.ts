@@ -50,6 +50,7 @@ export class Worker {
   readonly #counts: WorkerOutcomeCounts = {
     completed: 0,
     canceled: 0,
+    failed: 0,
     retry: 0,
     troubleshooting: 0,
     stale: 0,

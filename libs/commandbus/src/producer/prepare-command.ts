@@ -39,7 +39,9 @@ export function prepareCommand<TData extends CommandData>(
   // Ids are stored as PostgreSQL uuid, which reads back in lower case; the
   // envelope and every result must spell them the same way, or an id sent
   // in upper case is reported a duplicate and its message looks stale.
-  const commandId = canonicalUuid('commandId', input.commandId ?? randomUUID());
+  // randomUUID's are canonical already; only a caller's id needs the check.
+  const commandId =
+    input.commandId == null ? randomUUID() : canonicalUuid('commandId', input.commandId);
   const correlationId =
     input.correlationId == null ? null : canonicalUuid('correlationId', input.correlationId);
   const data = definition.data.parse(input.data);

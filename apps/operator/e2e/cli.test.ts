@@ -10,6 +10,7 @@ import { sql } from 'slonik';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  BusinessRuleError,
   defineCommand,
   PermanentCommandError,
   Producer,
@@ -325,16 +326,9 @@ describe('operator CLI', () => {
     expect(run.stdout).toMatch(/^last error\s+PERMANENT CARD_DECLINED: the card was declined$/m);
     expect(run.stdout).toContain('audit trail (4 events, oldest first)');
     const events = [
-      ...run.stdout.matchAll(
-        /^\S+\s+(SENT|RECEIVED|MOVED_TO_TROUBLESHOOTING_QUEUE|OPERATOR_RETRY)\s/gm,
-      ),
+      ...run.stdout.matchAll(/^\S+\s+(SENT|RECEIVED|MOVED_TO_TSQ|OPERATOR_RETRY)\s/gm),
     ];
-    expect(events.map((m) => m[1])).toEqual([
-      'SENT',
-      'RECEIVED',
-      'MOVED_TO_TROUBLESHOOTING_QUEUE',
-      'OPERATOR_RETRY',
-    ]);
+    expect(events.map((m) => m[1])).toEqual(['SENT', 'RECEIVED', 'MOVED_TO_TSQ', 'OPERATOR_RETRY']);
 
     const unknown = await operator([
       'command',
@@ -390,10 +384,12 @@ describe('operator CLI', () => {
     expect(batches.map((b) => b.batchId)).toEqual([batchId]);
     const batchTable = await operator(['batch', 'list', '--domain', domain]);
     expect(batchTable.stdout).toMatch(
-      new RegExp(`^${batchId}\\s+${domain}\\s+cli\\s+IN_PROGRESS\\s+2\\s+0\\s+0\\s+2\\s`, 'm'),
+      new RegExp(`^${batchId}\\s+${domain}\\s+cli\\s+IN_PROGRESS\\s+2\\s+0\\s+0\\s+0\\s+2\\s`, 'm'),
     );
     const show = await operator(['batch', 'show', batchId, '--domain', domain]);
     expect(show.stdout).toMatch(/^in troubleshooting\s+2$/m);
+    expect(show.stdout).toMatch(/^failed\s+0$/m);
+    expect(show.stdout).toMatch(/^type\s+COMMAND$/m);
     expect(show.stdout).toContain('BATCH_STARTED');
     const missing = await operator([
       'batch',
@@ -409,6 +405,38 @@ describe('operator CLI', () => {
     expect(queues.map((q) => q.queueName)).toEqual([`${domain}__commands`, `${domain}__replies`]);
     const queueTable = await operator(['queues']);
     expect(queueTable.stdout).toMatch(new RegExp(`^${domain}__commands\\s+0\\s+0\\s`, 'm'));
+  });
+
+  it('commands list --status FAILED lists business-rule failures; command show reads every event type of both libraries', async () => {
+    const domain = 'cli_failed';
+    const producer = new Producer({ pool: db().pool, domain, logger: silent });
+    const { commandId } = await producer.send(charge, { data: { amount: 1 } });
+    const worker = new Worker({ pool: db().pool, domain, logger: silent, pollIntervalMs: 50 });
+    worker.register(charge, () => {
+      throw new BusinessRuleError('OVER_LIMIT', 'over the limit');
+    });
+    await worker.start();
+    try {
+      await waitFor(
+        async () =>
+          (await json<CommandRow[]>(['commands', 'list', '--domain', domain, '--status', 'FAILED']))
+            .length === 1,
+      );
+    } finally {
+      await worker.stop();
+    }
+    // Rows the Python command bus writes: its troubleshooting move and its retry events.
+    await db().pool.query(sql.unsafe`
+      INSERT INTO commandbus.audit (domain, command_id, event_type)
+      VALUES (${domain}, ${commandId}::uuid, 'MOVED_TO_TSQ'), (${domain}, ${commandId}::uuid, 'RETRY_SCHEDULED')`);
+    const run = await operator(['command', 'show', commandId, '--domain', domain]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^status\s+FAILED$/m);
+    expect(run.stdout).toMatch(/^last error\s+BUSINESS_RULE OVER_LIMIT: over the limit$/m);
+    const events = [...run.stdout.matchAll(/^\S+\s+([A-Z_]+)(\s|$)/gm)].map((m) => m[1]);
+    expect(events).toEqual(
+      expect.arrayContaining(['BUSINESS_RULE_FAILED', 'MOVED_TO_TSQ', 'RETRY_SCHEDULED']),
+    );
   });
 
   it('exits 2 on usage errors, before touching the database', async () => {

@@ -16,6 +16,8 @@ export const LISTENER_APPLICATION_NAME = 'commandbus-listener';
 const countRow = z.object({ n: z.coerce.number().int() });
 
 export interface ConnectionSampler {
+  /** Samples taken so far. */
+  readonly samples: number;
   /** Stops sampling; resolves with the highest count seen. */
   stop(): Promise<number>;
 }
@@ -27,6 +29,7 @@ export async function sampleConnections(
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   let peak = 0;
+  let samples = 0;
   let stopped = false;
   let failure: unknown;
   const sampleOnce = async () => {
@@ -38,6 +41,7 @@ export async function sampleConnections(
       values: [database, LISTENER_APPLICATION_NAME],
     });
     peak = Math.max(peak, countRow.parse(result.rows[0]).n);
+    samples += 1;
   };
   // One sample at a time, each SAMPLE_MS after the last one ended.
   const loop = (async () => {
@@ -50,6 +54,9 @@ export async function sampleConnections(
     }
   })();
   return {
+    get samples() {
+      return samples;
+    },
     async stop() {
       stopped = true;
       await loop;

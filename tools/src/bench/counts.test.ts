@@ -43,6 +43,15 @@ describe('rescaledPlan', () => {
     expect(next.count / 4_000).toBeGreaterThanOrEqual(3);
   });
 
+  it('shrinks a run that lasted more than twice the target, but not below the target', () => {
+    const plan = { warmup: 1_000, count: 40_000 };
+    // 40,000 in 20 s is 2,000/s: 3 s of it is 6,000.
+    const next = rescaledPlan(plan, 20, 3);
+    expect(next.count).toBeLessThan(40_000);
+    expect(next.count / 2_000).toBeGreaterThanOrEqual(3);
+    expect(rescaledPlan(plan, 5.9, 3)).toBe(plan);
+  });
+
   it('leaves time-boxed sends alone', () => {
     const plan = sendPlan(3);
     expect(rescaledPlan(plan, 1)).toBe(plan);

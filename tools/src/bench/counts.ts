@@ -23,6 +23,13 @@ export const CALIBRATION_PLAN: Plan = { warmup: 500, count: 1_500 };
 const CALIBRATION_MARGIN = 1.3;
 /** When a drain still ran short, the next round aims this far above the target. */
 const RESCALE_MARGIN = 1.1;
+/**
+ * A drain that ran more than this many times the target (its calibration
+ * caught a fast spell) shrinks for the next round, so a run's length stays
+ * bounded; it is then sized to RESIZE_DOWN_TO × the target.
+ */
+const TOO_LONG = 2;
+const RESIZE_DOWN_TO = 1.3;
 
 export interface Plan {
   /** Untimed operations first. */
@@ -56,14 +63,18 @@ export function drainPlan(ratePerSecond: number, seconds = TARGET_SECONDS): Plan
 
 /**
  * The plan of the next round after a run whose timed part took
- * `measuredSeconds`: unchanged if it lasted long enough, else scaled up so
- * that the next run lasts a little over `seconds` at the rate just measured.
+ * `measuredSeconds`: unchanged if it lasted between `seconds` and TOO_LONG
+ * times that; else resized, at the rate just measured, to last a little over
+ * `seconds` (when short) or RESIZE_DOWN_TO × `seconds` (when far too long).
  */
 export function rescaledPlan(plan: Plan, measuredSeconds: number, seconds = TARGET_SECONDS): Plan {
-  if (plan.seconds !== undefined || measuredSeconds >= seconds || !(measuredSeconds > 0))
-    return plan;
-  return {
-    ...plan,
-    count: Math.ceil((plan.count * seconds * RESCALE_MARGIN) / measuredSeconds),
-  };
+  if (plan.seconds !== undefined || !(measuredSeconds > 0)) return plan;
+  const aim =
+    measuredSeconds < seconds
+      ? seconds * RESCALE_MARGIN
+      : measuredSeconds > seconds * TOO_LONG
+        ? seconds * RESIZE_DOWN_TO
+        : undefined;
+  if (aim === undefined) return plan;
+  return { ...plan, count: Math.ceil((plan.count * aim) / measuredSeconds) };
 }

@@ -4,26 +4,10 @@
 // but two: the read and the batched finishes always find one, and handlers
 // waiting for a connection cannot starve the pipeline that settles them.
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import { callQueryMethod, forwardQueryMethods } from './forward-query-methods.ts';
 
 /** Connections the worker's own statements can always get, whatever handlers hold. */
 const RESERVED_FOR_PIPELINE = 2;
-
-const QUERY_METHODS = [
-  'any',
-  'anyFirst',
-  'exists',
-  'many',
-  'manyFirst',
-  'maybeOne',
-  'maybeOneFirst',
-  'one',
-  'oneFirst',
-  'query',
-  'stream',
-  'transaction',
-] as const satisfies readonly (keyof CommonQueryMethods)[];
-
-type AnyMethod = (...args: unknown[]) => Promise<unknown>;
 
 interface Waiter {
   readonly forHandler: boolean;
@@ -53,19 +37,14 @@ export class ConnectionBudget {
    * transaction, which may not take the pipeline's reserve.
    */
   connection(pool: DatabasePool, options: { forHandler: boolean }): CommonQueryMethods {
-    const methods: Record<string, AnyMethod> = {};
-    for (const name of QUERY_METHODS) {
-      const method = (pool[name] as unknown as AnyMethod).bind(pool);
-      methods[name] = async (...args) => {
-        const release = await this.#acquire(options.forHandler);
-        try {
-          return await method(...args);
-        } finally {
-          release();
-        }
-      };
-    }
-    return methods as unknown as CommonQueryMethods;
+    return forwardQueryMethods(async (name, args) => {
+      const release = await this.#acquire(options.forHandler);
+      try {
+        return await callQueryMethod(pool, name, args);
+      } finally {
+        release();
+      }
+    });
   }
 
   #acquire(forHandler: boolean): Promise<() => void> {

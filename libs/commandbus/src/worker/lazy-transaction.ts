@@ -3,23 +3,7 @@
 // handler that never touches `db` costs no transaction at all, and its finish
 // can join a group of others (see completion-batcher.ts).
 import type { CommonQueryMethods, DatabaseTransactionConnection } from 'slonik';
-
-const FORWARDED = [
-  'any',
-  'anyFirst',
-  'exists',
-  'many',
-  'manyFirst',
-  'maybeOne',
-  'maybeOneFirst',
-  'one',
-  'oneFirst',
-  'query',
-  'stream',
-  'transaction',
-] as const satisfies readonly (keyof CommonQueryMethods)[];
-
-type AnyMethod = (...args: unknown[]) => Promise<unknown>;
+import { callQueryMethod, forwardQueryMethods } from './forward-query-methods.ts';
 
 export class LazyTransaction {
   readonly #pool: Pick<CommonQueryMethods, 'transaction'>;
@@ -32,14 +16,9 @@ export class LazyTransaction {
 
   constructor(pool: Pick<CommonQueryMethods, 'transaction'>) {
     this.#pool = pool;
-    const methods: Record<string, AnyMethod> = {};
-    for (const name of FORWARDED) {
-      methods[name] = async (...args) => {
-        const tx = await this.#open();
-        return (tx[name] as unknown as AnyMethod)(...args);
-      };
-    }
-    this.connection = methods as unknown as CommonQueryMethods;
+    this.connection = forwardQueryMethods(async (name, args) =>
+      callQueryMethod(await this.#open(), name, args),
+    );
   }
 
   /** Whether the handler opened the transaction. */

@@ -116,10 +116,12 @@ export async function runBench(options: BenchOptions): Promise<number> {
       }
     }
     // Round after round of every scenario, so that a slow spell of the
-    // machine is spread over all systems instead of falling on one.
+    // machine is spread over all systems instead of falling on one; every
+    // other round in reverse, so neither side of a ratio always runs first.
     for (let round = 1; round <= options.repeat && !stopping; round += 1) {
       const roundLabel = options.repeat > 1 ? `run ${round}/${options.repeat} ` : '';
-      for (const [index, scenario] of options.scenarios.entries()) {
+      const order = round % 2 === 1 ? options.scenarios : [...options.scenarios].reverse();
+      for (const [index, scenario] of order.entries()) {
         if (stopping) break;
         const label = `${roundLabel}[${String(index + 1).padStart(2)}/${options.scenarios.length}] ${scenario.name.padEnd(34)}`;
         const plan = planOf(scenario);

@@ -34,16 +34,12 @@ function define<V>(
 
 const MEMORY = { memory: true, fixedCount: 100_000 } as const;
 
+// Each target's scenarios run next to each other (a floor, then the
+// commandbus scenario held against it, then the peer), so that a slow spell
+// of the machine falls on both sides of a ratio.
 export const SCENARIOS: readonly Scenario[] = [
   define('pgmq.send', 'pgmq', 'send', () => import('./scenarios/pgmq-send.ts'), undefined),
-  define(
-    'pgmq.send_batch',
-    'pgmq',
-    'send',
-    () => import('./scenarios/pgmq-send-batch.ts'),
-    undefined,
-  ),
-  define('pgmq.drain', 'pgmq', 'drain', () => import('./scenarios/pgmq-drain.ts'), undefined),
+  define('floor.send', 'floor', 'send', () => import('./scenarios/floor-send.ts'), undefined),
   define(
     'commandbus.send',
     'commandbus',
@@ -58,12 +54,36 @@ export const SCENARIOS: readonly Scenario[] = [
     () => import('./scenarios/commandbus-send.ts'),
     'pool',
   ),
+  define('pg-boss.send', 'pg-boss', 'send', () => import('./scenarios/pg-boss-send.ts'), undefined),
+  define(
+    'pgmq.send_batch',
+    'pgmq',
+    'send',
+    () => import('./scenarios/pgmq-send-batch.ts'),
+    undefined,
+  ),
+  define(
+    'floor.send_batch',
+    'floor',
+    'send',
+    () => import('./scenarios/floor-send-batch.ts'),
+    undefined,
+  ),
   define(
     'commandbus.send_batch',
     'commandbus',
     'send',
     () => import('./scenarios/commandbus-send-batch.ts'),
     100,
+  ),
+  define('pgmq.drain', 'pgmq', 'drain', () => import('./scenarios/pgmq-drain.ts'), undefined),
+  define('floor.drain.r32', 'floor', 'drain', () => import('./scenarios/floor-drain.ts'), 32),
+  define(
+    'commandbus.e2e.c32',
+    'commandbus',
+    'drain',
+    () => import('./scenarios/commandbus-e2e.ts'),
+    32,
   ),
   define(
     'commandbus.e2e.c1',
@@ -79,13 +99,7 @@ export const SCENARIOS: readonly Scenario[] = [
     () => import('./scenarios/commandbus-e2e.ts'),
     8,
   ),
-  define(
-    'commandbus.e2e.c32',
-    'commandbus',
-    'drain',
-    () => import('./scenarios/commandbus-e2e.ts'),
-    32,
-  ),
+  define('floor.drain.r500', 'floor', 'drain', () => import('./scenarios/floor-drain.ts'), 500),
   // Concurrency 32 and whatever prefetch the Worker has by default: no option passed.
   define(
     'commandbus.e2e.prefetch',
@@ -95,6 +109,13 @@ export const SCENARIOS: readonly Scenario[] = [
     32,
   ),
   define(
+    'pg-boss.drain',
+    'pg-boss',
+    'drain',
+    () => import('./scenarios/pg-boss-drain.ts'),
+    undefined,
+  ),
+  define(
     'commandbus.e2e.procs4',
     'commandbus',
     'drain',
@@ -102,28 +123,24 @@ export const SCENARIOS: readonly Scenario[] = [
     { processes: 4, concurrency: 8 },
   ),
   define(
+    'graphile-worker.drain',
+    'graphile-worker',
+    'drain',
+    () => import('./scenarios/graphile-worker-drain.ts'),
+    false,
+  ),
+  define(
+    'graphile-worker.drain.batched',
+    'graphile-worker',
+    'drain',
+    () => import('./scenarios/graphile-worker-drain.ts'),
+    true,
+  ),
+  define(
     'commandbus.latency',
     'commandbus',
     'fixed',
     () => import('./scenarios/commandbus-latency.ts'),
-    undefined,
-  ),
-  define('floor.send', 'floor', 'send', () => import('./scenarios/floor-send.ts'), undefined),
-  define(
-    'floor.send_batch',
-    'floor',
-    'send',
-    () => import('./scenarios/floor-send-batch.ts'),
-    undefined,
-  ),
-  define('floor.drain.r32', 'floor', 'drain', () => import('./scenarios/floor-drain.ts'), 32),
-  define('floor.drain.r500', 'floor', 'drain', () => import('./scenarios/floor-drain.ts'), 500),
-  define('pg-boss.send', 'pg-boss', 'send', () => import('./scenarios/pg-boss-send.ts'), undefined),
-  define(
-    'pg-boss.drain',
-    'pg-boss',
-    'drain',
-    () => import('./scenarios/pg-boss-drain.ts'),
     undefined,
   ),
   define(
@@ -138,20 +155,6 @@ export const SCENARIOS: readonly Scenario[] = [
     'pg-boss',
     'fixed',
     () => import('./scenarios/pg-boss-latency.ts'),
-    true,
-  ),
-  define(
-    'graphile-worker.drain',
-    'graphile-worker',
-    'drain',
-    () => import('./scenarios/graphile-worker-drain.ts'),
-    false,
-  ),
-  define(
-    'graphile-worker.drain.batched',
-    'graphile-worker',
-    'drain',
-    () => import('./scenarios/graphile-worker-drain.ts'),
     true,
   ),
   define(

@@ -16,12 +16,16 @@
 // `command_id` that reads as a UUID. The caller still checks the whole
 // envelope, and settles a received command whose envelope turns out invalid
 // through the failure path, so nothing is left IN_PROGRESS by it.
-import { sql, type CommonQueryMethods } from 'slonik';
+import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { TERMINAL_COMMAND_STATUSES } from '../model.ts';
 import { statement } from '../prepared-statements.ts';
 import { camelizeKeys, receivedCommandRecordSchema, type ReceivedCommandRow } from '../rows.ts';
 import { assertDomain, assertInteger, assertNonEmptyString } from '../validation.ts';
+import {
+  NOT_RECEIVABLE,
+  RECEIVED_COLUMNS,
+  receiveLockedCommands,
+} from './received-commands-sql.ts';
 
 export interface ReadAndReceiveInput {
   readonly domain: string;
@@ -56,12 +60,6 @@ export interface ReadReceivedMessage {
    */
   readonly received: ReceivedCommandRow | null;
 }
-
-/** sp_receive_command's guard: terminal commands and those in the troubleshooting queue. */
-const NOT_RECEIVABLE = sql.join(
-  [...TERMINAL_COMMAND_STATUSES, 'IN_TROUBLESHOOTING_QUEUE'],
-  sql.fragment`, `,
-);
 
 const UUID_TEXT = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
@@ -109,36 +107,12 @@ export async function readAndReceiveCommands(
          AND c.status NOT IN (${NOT_RECEIVABLE})
        ORDER BY c.command_id
          FOR UPDATE
-    ), received AS (
-      UPDATE commandbus.command AS c
-         SET attempts = c.attempts + 1,
-             status = 'IN_PROGRESS',
-             updated_at = NOW()
-       WHERE c.domain = ${input.domain}
-         AND c.command_id = ANY(ARRAY(SELECT command_id FROM locked))
-      RETURNING c.*
-    ), audited AS (
-      INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)
-      SELECT r.domain, r.command_id, 'RECEIVED',
-             jsonb_build_object('msg_id', d.msg_id, 'attempt', r.attempts,
-                                'max_attempts', r.max_attempts)
-        FROM received AS r JOIN delivered AS d USING (command_id)
-       ORDER BY r.command_id
-    ), started AS (
-      SELECT count(commandbus.sp_start_batch(b.domain, b.batch_id)) AS batches
-        FROM (SELECT DISTINCT r.domain, r.batch_id
-                FROM received AS r
-               WHERE r.batch_id IS NOT NULL
-               ORDER BY r.batch_id) AS b
-    )
+    ), ${receiveLockedCommands(input.domain)}
     SELECT l.msg_id AS read_msg_id, l.read_ct, l.message,
            l.command_id::text AS named_command_id,
            d.msg_id IS NOT NULL AS first_of_command,
            r.command_id IS NOT NULL AS received,
-           r.domain, r.command_id, r.command_type, r.status, r.attempts,
-           r.max_attempts, d.msg_id, r.correlation_id, r.reply_queue,
-           r.last_error_type, r.last_error_code, r.last_error_msg,
-           r.created_at, r.updated_at, r.batch_id
+           ${RECEIVED_COLUMNS}
       FROM leased AS l
       LEFT JOIN delivered AS d ON d.msg_id = l.msg_id
       LEFT JOIN received AS r ON r.command_id = d.command_id

@@ -12,6 +12,11 @@ import { z } from 'zod';
 import { statement } from '../prepared-statements.ts';
 import { camelizeKeys, receivedCommandRecordSchema, type ReceivedCommandRow } from '../rows.ts';
 import { assertDeliveries, assertDomain } from '../validation.ts';
+import {
+  NOT_RECEIVABLE,
+  RECEIVED_COLUMNS,
+  receiveLockedCommands,
+} from './received-commands-sql.ts';
 
 export interface ReceiveCommandsInput {
   readonly domain: string;
@@ -56,36 +61,12 @@ export async function receiveCommands(
         FROM commandbus.command AS c
        WHERE c.domain = ${input.domain}
          AND c.command_id = ANY(${commandIds})
-         AND c.status NOT IN ('COMPLETED', 'CANCELED', 'FAILED', 'IN_TROUBLESHOOTING_QUEUE')
+         AND c.status NOT IN (${NOT_RECEIVABLE})
        ORDER BY c.command_id
          FOR UPDATE
-    ), received AS (
-      UPDATE commandbus.command AS c
-         SET attempts = c.attempts + 1,
-             status = 'IN_PROGRESS',
-             updated_at = NOW()
-       WHERE c.domain = ${input.domain}
-         AND c.command_id = ANY(ARRAY(SELECT command_id FROM locked))
-      RETURNING c.*
-    ), audited AS (
-      INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)
-      SELECT r.domain, r.command_id, 'RECEIVED',
-             jsonb_build_object('msg_id', d.msg_id, 'attempt', r.attempts,
-                                'max_attempts', r.max_attempts)
-        FROM received AS r JOIN delivered AS d USING (command_id)
-       ORDER BY r.command_id
-    ), started AS (
-      SELECT count(commandbus.sp_start_batch(b.domain, b.batch_id)) AS batches
-        FROM (SELECT DISTINCT r.domain, r.batch_id
-                FROM received AS r
-               WHERE r.batch_id IS NOT NULL
-               ORDER BY r.batch_id) AS b
-    )
+    ), ${receiveLockedCommands(input.domain)}
     SELECT r.command_id::text AS delivered_command_id,
-           r.domain, r.command_id, r.command_type, r.status, r.attempts,
-           r.max_attempts, d.msg_id, r.correlation_id, r.reply_queue,
-           r.last_error_type, r.last_error_code, r.last_error_msg,
-           r.created_at, r.updated_at, r.batch_id
+           ${RECEIVED_COLUMNS}
       FROM received AS r
       JOIN delivered AS d USING (command_id)
      CROSS JOIN started

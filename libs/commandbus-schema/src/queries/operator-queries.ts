@@ -4,13 +4,7 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken, type ListSqlToken } from 'slonik';
 import { z } from 'zod';
 import { withProcedureErrors } from '../procedures/call.ts';
-import {
-  camelizeKeys,
-  commandRecordSchema,
-  commandRowSchema,
-  timestampColumn,
-  type CommandRow,
-} from '../rows.ts';
+import { camelizeKeys, commandRecordSchema, timestampColumn, type CommandRow } from '../rows.ts';
 import {
   assertArray,
   assertDomain,
@@ -20,7 +14,7 @@ import {
   assertUuid,
   distinctCommandGuard,
 } from '../validation.ts';
-import { assertCommandIds } from './command-ref.ts';
+import { selectCommands, type CommandIdsInput } from './get-command.ts';
 
 export interface TroubleshootingFilterInput {
   readonly domain: string;
@@ -142,19 +136,10 @@ export async function listTroubleshootingIds(
  */
 export async function lockCommands(
   db: CommonQueryMethods,
-  input: { readonly domain: string; readonly commandIds: readonly string[] },
+  input: CommandIdsInput,
 ): Promise<CommandRow[]> {
-  assertCommandIds(input.domain, input.commandIds);
-  if (input.commandIds.length === 0) return [];
   // The LockRows step runs above the sort, so the locks are taken in this order.
-  const rows = await db.any(sql.type(commandRecordSchema)`
-    SELECT * FROM commandbus.command
-     WHERE domain = ${input.domain}
-       AND command_id = ANY(${sql.array(input.commandIds, 'uuid')})
-     ORDER BY command_id
-       FOR UPDATE
-  `);
-  return rows.map((row) => commandRowSchema.parse(row));
+  return selectCommands(db, input, sql.fragment`ORDER BY command_id FOR UPDATE`);
 }
 
 export interface RequeueCommandInput {

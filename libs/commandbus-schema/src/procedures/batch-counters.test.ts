@@ -16,7 +16,7 @@ import { startBatch } from './start-batch.ts';
 import { tsqCancel } from './tsq-cancel.ts';
 import { tsqComplete } from './tsq-complete.ts';
 import { tsqRetry } from './tsq-retry.ts';
-import { updateBatchCounters } from './update-batch-counters.ts';
+import { updateBatchCounters, type UpdateBatchCountersInput } from './update-batch-counters.ts';
 
 const domain = 'batches';
 
@@ -27,6 +27,11 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
     const batchId = randomUUID();
     await insertBatch(db().pool, { domain, batchId, totalCount });
     return batchId;
+  }
+
+  /** sp_update_batch_counters for one command of the batch. */
+  function countIn(batchId: string, updateType: UpdateBatchCountersInput['updateType']) {
+    return updateBatchCounters(db().pool, { domain, batchId, updateType });
   }
 
   async function counters(batchId: string) {
@@ -56,15 +61,14 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
       ['tsq_failed', { completed: 2, canceled: 2, failed: 2, inTsq: 0 }],
     ] as const;
     for (const [updateType, expected] of steps) {
-      expect(await updateBatchCounters(db().pool, { domain, batchId, updateType })).toBe(false);
+      expect(await countIn(batchId, updateType)).toBe(false);
       expect(await counters(batchId), updateType).toMatchObject(expected);
     }
   });
 
   it('the tsq procedures move one command out of the troubleshooting count each', async () => {
     const batchId = await newBatch(10);
-    for (let i = 0; i < 3; i++)
-      await updateBatchCounters(db().pool, { domain, batchId, updateType: 'tsq_move' });
+    for (let i = 0; i < 3; i++) await countIn(batchId, 'tsq_move');
     expect(await tsqComplete(db().pool, { domain, batchId })).toBe(false);
     expect(await counters(batchId)).toMatchObject({ completed: 1, canceled: 0, inTsq: 2 });
     expect(await tsqCancel(db().pool, { domain, batchId })).toBe(false);
@@ -75,8 +79,8 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
 
   it('tsq_complete of the last troubleshooting item completes the batch as COMPLETED', async () => {
     const batchId = await newBatch(2);
-    await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' });
-    await updateBatchCounters(db().pool, { domain, batchId, updateType: 'tsq_move' });
+    await countIn(batchId, 'complete');
+    await countIn(batchId, 'tsq_move');
     expect(await tsqComplete(db().pool, { domain, batchId })).toBe(true);
     expect(await counters(batchId)).toEqual({
       status: 'COMPLETED',
@@ -89,8 +93,8 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
 
   it('tsq_cancel of the last troubleshooting item completes the batch as COMPLETED_WITH_FAILURES', async () => {
     const batchId = await newBatch(2);
-    await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' });
-    await updateBatchCounters(db().pool, { domain, batchId, updateType: 'tsq_move' });
+    await countIn(batchId, 'complete');
+    await countIn(batchId, 'tsq_move');
     expect(await tsqCancel(db().pool, { domain, batchId })).toBe(true);
     expect(await counters(batchId)).toEqual({
       status: 'COMPLETED_WITH_FAILURES',
@@ -104,24 +108,18 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
 
   it('does not complete a batch while a command is in the troubleshooting queue, and a retry never completes one', async () => {
     const batchId = await newBatch(2);
-    await updateBatchCounters(db().pool, { domain, batchId, updateType: 'tsq_move' });
-    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' })).toBe(
-      false,
-    );
+    await countIn(batchId, 'tsq_move');
+    expect(await countIn(batchId, 'complete')).toBe(false);
     expect(await tsqRetry(db().pool, { domain, batchId })).toBe(false);
     expect((await counters(batchId)).status).toBe('IN_PROGRESS');
-    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' })).toBe(
-      true,
-    );
+    expect(await countIn(batchId, 'complete')).toBe(true);
   });
 
   it('returns true on the completion transition only, never again for the same batch', async () => {
     const batchId = await newBatch(1);
-    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'cancel' })).toBe(
-      true,
-    );
+    expect(await countIn(batchId, 'cancel')).toBe(true);
     // Inconsistent extra updates (a bug elsewhere) must not complete it a second time.
-    await updateBatchCounters(db().pool, { domain, batchId, updateType: 'tsq_move' });
+    await countIn(batchId, 'tsq_move');
     expect(await tsqCancel(db().pool, { domain, batchId })).toBe(false);
     expect(await auditEvents(db().pool, batchId, 'BATCH_COMPLETED')).toEqual([
       {
@@ -140,15 +138,9 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
 
   it('a failed command completes the batch as COMPLETED_WITH_FAILURES once completed + canceled + failed = total', async () => {
     const batchId = await newBatch(3);
-    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' })).toBe(
-      false,
-    );
-    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'failed' })).toBe(
-      false,
-    );
-    expect(await updateBatchCounters(db().pool, { domain, batchId, updateType: 'complete' })).toBe(
-      true,
-    );
+    expect(await countIn(batchId, 'complete')).toBe(false);
+    expect(await countIn(batchId, 'failed')).toBe(false);
+    expect(await countIn(batchId, 'complete')).toBe(true);
     expect(await counters(batchId)).toEqual({
       status: 'COMPLETED_WITH_FAILURES',
       completed: 2,
@@ -160,7 +152,7 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
 
   it('counting in a batch no receive has started starts it first: BATCH_STARTED, then BATCH_COMPLETED', async () => {
     const batchId = await newBatch(1);
-    await updateBatchCounters(db().pool, { domain, batchId, updateType: 'tsq_move' });
+    await countIn(batchId, 'tsq_move');
     const started = await getBatch(db().pool, { domain, batchId });
     expect(started).toMatchObject({ status: 'IN_PROGRESS', startedAt: expect.any(Date) });
     expect(await tsqCancel(db().pool, { domain, batchId })).toBe(true);
@@ -175,9 +167,7 @@ describe('batch bookkeeping (sp_update_batch_counters, sp_start_batch, sp_tsq_*)
     'raises instead of taking in_troubleshooting_count below zero (%s)',
     async (updateType) => {
       const batchId = await newBatch(3);
-      const error = await updateBatchCounters(db().pool, { domain, batchId, updateType }).catch(
-        (e: unknown) => e,
-      );
+      const error = await countIn(batchId, updateType).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoredProcedureError);
       expect(error).toMatchObject({ code: 'BATCH_COUNTER_UNDERFLOW', sqlState: '23514' });
       expect(await counters(batchId)).toMatchObject({

@@ -37,10 +37,42 @@ const businessRuleFailure = {
 describe('finishCommand (sp_finish_command)', () => {
   const db = useTestDatabase({ setupSql: schemaSql });
 
-  it('completes a command, writes the audit row with its details and counts it in the batch', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
+  /** A batch of `count` seeded commands, and the id of its first command. */
+  async function seedBatchWithFirst(count: number) {
+    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count });
     const [a] = commandIds;
     if (!a) throw new Error('seed failed');
+    return { batchId, a };
+  }
+
+  /** One seeded command without a batch. */
+  async function seedCommand(): Promise<string> {
+    const [a] = await seedCommands(db().pool, { domain });
+    if (!a) throw new Error('seed failed');
+    return a;
+  }
+
+  /** The BATCH_COMPLETED audit row of a batch that ended with these counts. */
+  function batchCompletedRow(
+    batchId: string,
+    status: 'COMPLETED' | 'COMPLETED_WITH_FAILURES',
+    counts: { total: number; completed: number; canceled: number; failed: number },
+  ) {
+    return {
+      event_type: 'BATCH_COMPLETED',
+      details_json: {
+        batch_id: batchId,
+        status,
+        total_count: counts.total,
+        completed_count: counts.completed,
+        canceled_count: counts.canceled,
+        failed_count: counts.failed,
+      },
+    };
+  }
+
+  it('completes a command, writes the audit row with its details and counts it in the batch', async () => {
+    const { batchId, a } = await seedBatchWithFirst(2);
     await receiveCommand(db().pool, { domain, commandId: a });
     expect(
       await finishCommand(db().pool, {
@@ -63,9 +95,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('finishing twice counts the command once and only adds an audit row', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(2);
     await finishCommand(db().pool, { domain, commandId: a, ...complete });
     expect(await finishCommand(db().pool, { domain, commandId: a, ...complete })).toBe(false);
     expect(await finishCommand(db().pool, { domain, commandId: a, ...cancel })).toBe(false);
@@ -80,9 +110,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('moving to the troubleshooting queue twice counts it there once', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 1 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(1);
     expect(
       await finishCommand(db().pool, { domain, commandId: a, ...toTsq, errorType: 'PERMANENT' }),
     ).toBe(false);
@@ -93,9 +121,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('concurrent finishers of one command count it once', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(2);
     const pools = await separateConnections(db().url, 4);
     try {
       await Promise.all(
@@ -121,8 +147,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('keeps earlier error values where the new ones are NULL', async () => {
-    const [a] = await seedCommands(db().pool, { domain });
-    if (!a) throw new Error('seed failed');
+    const a = await seedCommand();
     await db().pool.query(sql.unsafe`
       UPDATE commandbus.command
          SET last_error_type = 'TRANSIENT', last_error_code = 'TIMEOUT', last_error_msg = 'took too long'
@@ -144,9 +169,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('rejects a p_batch_id that disagrees with the batch stored on the command, writing nothing', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 1 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(1);
     const error = await finishCommand(db().pool, {
       domain,
       commandId: a,
@@ -168,16 +191,14 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('rejects a p_batch_id for a command that has no batch', async () => {
-    const [a] = await seedCommands(db().pool, { domain });
-    if (!a) throw new Error('seed failed');
+    const a = await seedCommand();
     await expect(
       finishCommand(db().pool, { domain, commandId: a, ...complete, batchId: randomUUID() }),
     ).rejects.toMatchObject({ code: 'PROCEDURE_ARGUMENT_REJECTED' });
   });
 
   it('returns false for a command without a batch', async () => {
-    const [a] = await seedCommands(db().pool, { domain });
-    if (!a) throw new Error('seed failed');
+    const a = await seedCommand();
     expect(await finishCommand(db().pool, { domain, commandId: a, ...complete })).toBe(false);
     expect((await getCommand(db().pool, { domain, commandId: a }))?.status).toBe('COMPLETED');
   });
@@ -192,24 +213,12 @@ describe('finishCommand (sp_finish_command)', () => {
     expect(batch).toMatchObject({ status: 'COMPLETED', completedCount: 3 });
     expect(batch?.completedAt).toBeInstanceOf(Date);
     expect(await auditEvents(db().pool, batchId, 'BATCH_COMPLETED')).toEqual([
-      {
-        event_type: 'BATCH_COMPLETED',
-        details_json: {
-          batch_id: batchId,
-          status: 'COMPLETED',
-          total_count: 3,
-          completed_count: 3,
-          canceled_count: 0,
-          failed_count: 0,
-        },
-      },
+      batchCompletedRow(batchId, 'COMPLETED', { total: 3, completed: 3, canceled: 0, failed: 0 }),
     ]);
   });
 
   it('counts a troubleshooting item finished through it as leaving the troubleshooting queue', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 1 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(1);
     await finishCommand(db().pool, { domain, commandId: a, ...toTsq });
     expect(await finishCommand(db().pool, { domain, commandId: a, ...cancel })).toBe(true);
     expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
@@ -220,9 +229,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('finishes a command as FAILED with its error and a BUSINESS_RULE_FAILED row, counted in failed_count', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(2);
     await receiveCommand(db().pool, { domain, commandId: a });
     expect(
       await finishCommand(db().pool, {
@@ -251,9 +258,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('a FAILED command is terminal: a later finish only adds its audit row and a receive does not revive it', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 2 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(2);
     await finishCommand(db().pool, { domain, commandId: a, ...businessRuleFailure });
     expect(await finishCommand(db().pool, { domain, commandId: a, ...businessRuleFailure })).toBe(
       false,
@@ -287,24 +292,17 @@ describe('finishCommand (sp_finish_command)', () => {
       failedCount: 1,
     });
     expect(await auditEvents(db().pool, batchId, 'BATCH_COMPLETED')).toEqual([
-      {
-        event_type: 'BATCH_COMPLETED',
-        details_json: {
-          batch_id: batchId,
-          status: 'COMPLETED_WITH_FAILURES',
-          total_count: 2,
-          completed_count: 1,
-          canceled_count: 0,
-          failed_count: 1,
-        },
-      },
+      batchCompletedRow(batchId, 'COMPLETED_WITH_FAILURES', {
+        total: 2,
+        completed: 1,
+        canceled: 0,
+        failed: 1,
+      }),
     ]);
   });
 
   it('a troubleshooting item finished as FAILED leaves the troubleshooting count', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 1 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(1);
     await finishCommand(db().pool, { domain, commandId: a, ...toTsq });
     expect(await finishCommand(db().pool, { domain, commandId: a, ...businessRuleFailure })).toBe(
       true,
@@ -317,9 +315,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('a batch whose only command goes to the troubleshooting queue unreceived is started before it completes', async () => {
-    const { batchId, commandIds } = await seedBatch(db().pool, { domain, count: 1 });
-    const [a] = commandIds;
-    if (!a) throw new Error('seed failed');
+    const { batchId, a } = await seedBatchWithFirst(1);
     await finishCommand(db().pool, { domain, commandId: a, ...toTsq });
     expect(await getBatch(db().pool, { domain, batchId })).toMatchObject({
       status: 'IN_PROGRESS',
@@ -426,8 +422,7 @@ describe('finishCommand (sp_finish_command)', () => {
   });
 
   it('refuses a status it cannot finish to', async () => {
-    const [a] = await seedCommands(db().pool, { domain });
-    if (!a) throw new Error('seed failed');
+    const a = await seedCommand();
     await forceStatus(db().pool, domain, a, 'IN_PROGRESS');
     await expect(
       db().pool.query(sql.unsafe`

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import { ApiError, postJson } from './api.ts';
+import { ApiError, postJson, queryString } from './api.ts';
 import { formatJson, formatNumber } from './format.ts';
 import type { ActionName, ActionSummary, Session } from './types.ts';
 
@@ -43,6 +43,93 @@ export function Field({ label, children }: { label: string; children: ComponentC
       <span>{label}</span>
       {children}
     </label>
+  );
+}
+
+/**
+ * A filter's select. `all`: the label of a first, empty option that filters
+ * nothing; without it one of `options` is always chosen.
+ */
+export function SelectField({
+  label,
+  name,
+  options,
+  value,
+  all,
+}: {
+  label: string;
+  name: string;
+  options: readonly string[];
+  value: string;
+  all?: string;
+}) {
+  return (
+    <Field label={label}>
+      <select name={name}>
+        {all === undefined ? null : (
+          <option value="" selected={!value}>
+            {all}
+          </option>
+        )}
+        {options.map((option) => (
+          <option key={option} value={option} selected={option === value}>
+            {option}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+/** A table's column: its heading, and whether it holds numbers (right-aligned). */
+export type Column = string | { readonly label: string; readonly num: true };
+
+export const num = (label: string): Column => ({ label, num: true });
+
+/** The heading cells of a table's columns, for a row of `<thead>`. */
+export function HeaderCells({ columns }: { columns: readonly Column[] }) {
+  return (
+    <>
+      {columns.map((column) =>
+        typeof column === 'string' ? (
+          <th key={column} scope="col">
+            {column}
+          </th>
+        ) : (
+          <th key={column.label} scope="col" class="num">
+            {column.label}
+          </th>
+        ),
+      )}
+    </>
+  );
+}
+
+export function TableHead({ columns }: { columns: readonly Column[] }) {
+  return (
+    <thead>
+      <tr>
+        <HeaderCells columns={columns} />
+      </tr>
+    </thead>
+  );
+}
+
+/** The pager of a keyset-paged list at `path` with `query`; `next` is the page's `next` key. */
+export function KeysetPager({
+  path,
+  query,
+  next,
+}: {
+  path: string;
+  query: Record<string, string | null | undefined>;
+  next: string | null | undefined;
+}) {
+  return (
+    <Pager
+      first={`${path}${queryString(query)}`}
+      next={next ? `${path}${queryString({ ...query, after: next })}` : null}
+    />
   );
 }
 

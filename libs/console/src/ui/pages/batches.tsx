@@ -3,7 +3,15 @@
 import { useContext } from 'preact/hooks';
 import { Link, useLocation, useParams, useSearch } from 'wouter-preact';
 import { queryString } from '../api.ts';
-import { ErrorNote, Field, JsonBlock, Pager, StatusBadge } from '../components.tsx';
+import {
+  ErrorNote,
+  JsonBlock,
+  KeysetPager,
+  num,
+  SelectField,
+  StatusBadge,
+  TableHead,
+} from '../components.tsx';
 import { formatNumber, formatTime, shortId } from '../format.ts';
 import { usePoll } from '../live.ts';
 import { SessionContext } from '../session.ts';
@@ -41,30 +49,20 @@ export function BatchesPage() {
     <section aria-labelledby="page-title">
       <h1 id="page-title">Batches</h1>
       <form class="filters" onSubmit={apply} aria-label="Filter batches" key={searchString}>
-        <Field label="Domain">
-          <select name="domain">
-            <option value="" selected={!filters.domain}>
-              all
-            </option>
-            {session.domains.map((d) => (
-              <option key={d} value={d} selected={d === filters.domain}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Status">
-          <select name="status">
-            <option value="" selected={!filters.status}>
-              all
-            </option>
-            {session.batchStatuses.map((s) => (
-              <option key={s} value={s} selected={s === filters.status}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          label="Domain"
+          name="domain"
+          options={session.domains}
+          value={filters.domain}
+          all="all"
+        />
+        <SelectField
+          label="Status"
+          name="status"
+          options={session.batchStatuses}
+          value={filters.status}
+          all="all"
+        />
         <div class="filter-buttons">
           <button type="submit" class="primary">
             Apply
@@ -73,27 +71,19 @@ export function BatchesPage() {
       </form>
       <ErrorNote error={error} />
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Batch</th>
-            <th scope="col">Domain</th>
-            <th scope="col">Status</th>
-            <th scope="col">Progress</th>
-            <th scope="col" class="num">
-              Total
-            </th>
-            <th scope="col" class="num">
-              Completed
-            </th>
-            <th scope="col" class="num">
-              Canceled
-            </th>
-            <th scope="col" class="num">
-              Troubleshooting
-            </th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Batch',
+            'Domain',
+            'Status',
+            'Progress',
+            num('Total'),
+            num('Completed'),
+            num('Canceled'),
+            num('Troubleshooting'),
+            'Created',
+          ]}
+        />
         <tbody>
           {data?.items.map((b) => (
             <tr key={b.batchId} data-batch-id={b.batchId}>
@@ -119,10 +109,7 @@ export function BatchesPage() {
         </tbody>
       </table>
       {data && data.items.length === 0 ? <p>No batch matches.</p> : null}
-      <Pager
-        first={`/batches${queryString(filters)}`}
-        next={data?.next ? `/batches${queryString({ ...filters, after: data.next })}` : null}
-      />
+      <KeysetPager path="/batches" query={filters} next={data?.next} />
     </section>
   );
 }
@@ -173,13 +160,10 @@ export function BatchDetailPage() {
           {batch.customData ? <JsonBlock value={batch.customData} label="Custom data" /> : null}
           <h2>Commands</h2>
           <CommandTable items={data.commands.items} />
-          <Pager
-            first={`/batches/${domain}/${batchId}`}
-            next={
-              data.commands.next
-                ? `/batches/${domain}/${batchId}${queryString({ after: data.commands.next })}`
-                : null
-            }
+          <KeysetPager
+            path={`/batches/${domain}/${batchId}`}
+            query={{}}
+            next={data.commands.next}
           />
         </>
       ) : null}

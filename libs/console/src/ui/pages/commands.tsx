@@ -3,7 +3,15 @@
 import { useContext } from 'preact/hooks';
 import { Link, useLocation, useSearch } from 'wouter-preact';
 import { queryString } from '../api.ts';
-import { ErrorNote, Field, Pager, StatusBadge } from '../components.tsx';
+import {
+  ErrorNote,
+  Field,
+  KeysetPager,
+  num,
+  SelectField,
+  StatusBadge,
+  TableHead,
+} from '../components.tsx';
 import { formatTime, shortId } from '../format.ts';
 import { usePoll } from '../live.ts';
 import { SessionContext } from '../session.ts';
@@ -44,30 +52,20 @@ export function CommandsPage() {
     <section aria-labelledby="page-title">
       <h1 id="page-title">Commands</h1>
       <form class="filters" onSubmit={apply} aria-label="Filter commands" key={searchString}>
-        <Field label="Domain">
-          <select name="domain">
-            <option value="" selected={!filters.domain}>
-              all
-            </option>
-            {session.domains.map((d) => (
-              <option key={d} value={d} selected={d === filters.domain}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Status">
-          <select name="status">
-            <option value="" selected={!filters.status}>
-              all
-            </option>
-            {session.commandStatuses.map((s) => (
-              <option key={s} value={s} selected={s === filters.status}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          label="Domain"
+          name="domain"
+          options={session.domains}
+          value={filters.domain ?? ''}
+          all="all"
+        />
+        <SelectField
+          label="Status"
+          name="status"
+          options={session.commandStatuses}
+          value={filters.status ?? ''}
+          all="all"
+        />
         <Field label="Type">
           <input name="type" defaultValue={filters.type} placeholder="demo.SendReceipt" />
         </Field>
@@ -100,10 +98,7 @@ export function CommandsPage() {
       <ErrorNote error={error} />
       <CommandTable items={data?.items ?? []} />
       {data && data.items.length === 0 ? <p>No command matches.</p> : null}
-      <Pager
-        first={`/commands${queryString(filters)}`}
-        next={data?.next ? `/commands${queryString({ ...filters, after: data.next })}` : null}
-      />
+      <KeysetPager path="/commands" query={filters} next={data?.next} />
     </section>
   );
 }
@@ -111,19 +106,9 @@ export function CommandsPage() {
 export function CommandTable({ items }: { items: readonly CommandSummary[] }) {
   return (
     <table class="commands">
-      <thead>
-        <tr>
-          <th scope="col">Command</th>
-          <th scope="col">Domain</th>
-          <th scope="col">Type</th>
-          <th scope="col">Status</th>
-          <th scope="col" class="num">
-            Attempts
-          </th>
-          <th scope="col">Created</th>
-          <th scope="col">Last error</th>
-        </tr>
-      </thead>
+      <TableHead
+        columns={['Command', 'Domain', 'Type', 'Status', num('Attempts'), 'Created', 'Last error']}
+      />
       <tbody>
         {items.map((c) => (
           <tr key={c.commandId} data-command-id={c.commandId}>

@@ -1,5 +1,5 @@
 // Queues: every PGMQ queue with its figures and archive size.
-import { ErrorNote } from '../components.tsx';
+import { ErrorNote, num, TableHead } from '../components.tsx';
 import { formatAge, formatBytes, formatCount } from '../format.ts';
 import { usePoll } from '../live.ts';
 import type { QueueStats } from '../types.ts';
@@ -11,29 +11,17 @@ export function QueuesPage() {
       <h1 id="page-title">Queues</h1>
       <ErrorNote error={error} />
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Queue</th>
-            <th scope="col" class="num">
-              Visible
-            </th>
-            <th scope="col" class="num">
-              Leased
-            </th>
-            <th scope="col" class="num">
-              Delayed
-            </th>
-            <th scope="col" class="num">
-              Oldest
-            </th>
-            <th scope="col" class="num">
-              Archived
-            </th>
-            <th scope="col" class="num">
-              Size
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Queue',
+            num('Visible'),
+            num('Leased'),
+            num('Delayed'),
+            num('Oldest'),
+            num('Archived'),
+            num('Size'),
+          ]}
+        />
         <tbody>
           {data?.queues.map((q) => (
             <tr key={q.queueName} data-queue={q.queueName}>

@@ -9,7 +9,10 @@ import {
   ActionResult,
   ErrorNote,
   Field,
-  Pager,
+  HeaderCells,
+  KeysetPager,
+  num,
+  SelectField,
   type PendingAction,
 } from '../components.tsx';
 import { formatCount, formatTime, shortId } from '../format.ts';
@@ -97,15 +100,7 @@ export function TroubleshootingPage() {
         aria-label="Filter the troubleshooting queue"
         key={searchString}
       >
-        <Field label="Domain">
-          <select name="domain">
-            {session.domains.map((d) => (
-              <option key={d} value={d} selected={d === domain}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField label="Domain" name="domain" options={session.domains} value={domain} />
         <Field label="Type">
           <input name="type" defaultValue={filter.type ?? ''} />
         </Field>
@@ -175,13 +170,7 @@ export function TroubleshootingPage() {
                 />
               </th>
             ) : null}
-            <th scope="col">Command</th>
-            <th scope="col">Type</th>
-            <th scope="col">Error</th>
-            <th scope="col" class="num">
-              Attempts
-            </th>
-            <th scope="col">Since</th>
+            <HeaderCells columns={['Command', 'Type', 'Error', num('Attempts'), 'Since']} />
             {operator ? <th scope="col">Action</th> : null}
           </tr>
         </thead>
@@ -241,14 +230,7 @@ export function TroubleshootingPage() {
         </tbody>
       </table>
       {data && items.length === 0 ? <p>The troubleshooting queue has nothing matching.</p> : null}
-      <Pager
-        first={`/troubleshooting${queryString({ domain, ...filter })}`}
-        next={
-          data?.next
-            ? `/troubleshooting${queryString({ domain, ...filter, after: data.next })}`
-            : null
-        }
-      />
+      <KeysetPager path="/troubleshooting" query={{ domain, ...filter }} next={data?.next} />
       <ActionDialog
         session={session}
         pending={pending}

@@ -1,8 +1,10 @@
 // The API's JSON shapes as the browser sees them (dates are ISO strings).
-export interface BoundedCount {
-  readonly count: number;
-  readonly more: boolean;
-}
+// Shapes the server already sends as JSON values (no dates) are its own types.
+import type { BoundedCount } from '../queries/bounded-count.ts';
+import type { DomainOverview, Overview } from '../queries/overview.ts';
+import type { QueueStats } from '../queries/queue-stats.ts';
+
+export type { BoundedCount, DomainOverview, Overview, QueueStats };
 
 export interface Session {
   readonly user: string;
@@ -14,30 +16,6 @@ export interface Session {
   readonly settledStatuses: readonly string[];
   readonly countCap: number;
   readonly bulkCap: number;
-}
-
-export interface QueueStats {
-  readonly queueName: string;
-  readonly visible: BoundedCount;
-  readonly leased: BoundedCount;
-  readonly delayed: BoundedCount;
-  readonly oldestAgeSeconds: number | null;
-  readonly archived: BoundedCount;
-  readonly bytes: number;
-}
-
-export interface DomainOverview {
-  readonly domain: string;
-  readonly statusCounts: Record<string, BoundedCount>;
-  readonly openBatches: BoundedCount;
-  readonly queue: QueueStats | null;
-  readonly perMinute: readonly { minute: string; counts: Record<string, number> }[];
-}
-
-export interface Overview {
-  readonly now: string;
-  readonly settledStatuses: readonly string[];
-  readonly domains: readonly DomainOverview[];
 }
 
 export interface CommandSummary {

@@ -3,7 +3,8 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 import { BATCH_STATUSES } from '@commandbus/commandbus/internals';
-import { decodeCursor, encodeCursor, type BatchFilter } from '../filters.ts';
+import { decodeCursor, type BatchFilter } from '../filters.ts';
+import { cutPage, sortAtSql } from './keyset-page.ts';
 
 export interface BatchSummary {
   readonly domain: string;
@@ -58,15 +59,14 @@ export async function listBatchPage(
     SELECT b.domain, b.batch_id, b.name, b.status, b.total_count, b.completed_count,
            b.canceled_count, b.in_troubleshooting_count, b.created_at, b.started_at,
            b.completed_at,
-           to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at
+           ${sortAtSql(sql.fragment`b.created_at`)}
       FROM commandbus.batch AS b
      WHERE ${sql.join(conditions, sql.fragment` AND `)}
      ORDER BY b.created_at DESC, b.batch_id DESC
      LIMIT ${limit + 1}
   `);
   const rows = raw.map((row) => rowSchema.parse(row));
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
+  const { items, next } = cutPage(rows, limit, (row) => row.batch_id);
   return {
     items: items.map((row) => ({
       domain: row.domain,
@@ -81,7 +81,6 @@ export async function listBatchPage(
       startedAt: row.started_at,
       completedAt: row.completed_at,
     })),
-    next:
-      rows.length > limit && last ? encodeCursor({ at: last.sort_at, id: last.batch_id }) : null,
+    next,
   };
 }

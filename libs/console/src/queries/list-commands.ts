@@ -5,13 +5,14 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 import { COMMAND_STATUSES } from '@commandbus/commandbus/internals';
-import { decodeCursor, encodeCursor, type CommandFilter } from '../filters.ts';
+import { decodeCursor, type CommandFilter } from '../filters.ts';
 import {
   commandSummaryColumns,
   commandSummaryRecord,
   toCommandSummary,
   type CommandSummary,
 } from './command-summary.ts';
+import { cutPage, sortAtSql } from './keyset-page.ts';
 
 export interface CommandPage {
   readonly items: readonly CommandSummary[];
@@ -57,7 +58,7 @@ export async function listCommandPage(
   const branches = statuses.map(
     (status) => sql.fragment`(
       SELECT ${commandSummaryColumns},
-             to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at
+             ${sortAtSql(sql.fragment`c.created_at`)}
         FROM commandbus.command AS c
        WHERE ${sql.join([sql.fragment`c.status = ${status}`, ...conditions], sql.fragment` AND `)}
        ORDER BY c.created_at DESC, c.command_id DESC
@@ -71,11 +72,6 @@ export async function listCommandPage(
   // slonik checks rows against sql.type only with a result parser installed:
   // parse here, so bigint and timestamp columns come out the same on any pool.
   const rows = raw.map((row) => rowSchema.parse(row));
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return {
-    items: items.map(toCommandSummary),
-    next:
-      rows.length > limit && last ? encodeCursor({ at: last.sort_at, id: last.command_id }) : null,
-  };
+  const { items, next } = cutPage(rows, limit, (row) => row.command_id);
+  return { items: items.map(toCommandSummary), next };
 }

@@ -5,7 +5,6 @@ import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 import {
   decodeCursor,
-  encodeCursor,
   type TroubleshootingFilter,
   type TroubleshootingListFilter,
 } from '../filters.ts';
@@ -16,6 +15,7 @@ import {
   toCommandSummary,
   type CommandSummary,
 } from './command-summary.ts';
+import { cutPage, sortAtSql } from './keyset-page.ts';
 
 const IN_TROUBLESHOOTING = 'IN_TROUBLESHOOTING_QUEUE';
 
@@ -53,7 +53,7 @@ export async function listTroubleshootingPage(
     : sql.fragment``;
   const raw = await db.any(sql.type(rowSchema)`
     SELECT ${commandSummaryColumns},
-           to_char(c.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at
+           ${sortAtSql(sql.fragment`c.updated_at`)}
       FROM commandbus.command AS c
      WHERE ${where} ${after}
      ORDER BY c.updated_at, c.command_id
@@ -65,12 +65,10 @@ export async function listTroubleshootingPage(
       countRow,
     )`SELECT ${boundedCountSql(sql.fragment`commandbus.command AS c WHERE ${where}`, options.cap)} AS n`,
   );
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
+  const { items, next } = cutPage(rows, limit, (row) => row.command_id);
   return {
     items: items.map(toCommandSummary),
-    next:
-      rows.length > limit && last ? encodeCursor({ at: last.sort_at, id: last.command_id }) : null,
+    next,
     total: boundedCount(countRow.parse(total).n, options.cap),
   };
 }

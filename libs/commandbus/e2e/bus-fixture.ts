@@ -144,18 +144,17 @@ export async function batchCompletedCount(db: TestDatabase, batchId: string): Pr
   );
 }
 
-export async function queueDepth(db: TestDatabase, queue: string): Promise<number> {
+/** Messages in the PGMQ queue (`q_`) or its archive (`a_`). */
+async function pgmqRowCount(db: TestDatabase, table: `${'q' | 'a'}_${string}`): Promise<number> {
   return db.pool.oneFirst(
-    sql.type(
-      z.object({ n: z.number() }),
-    )`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `q_${queue}`])}`,
+    sql.type(countRow)`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', table])}`,
   );
 }
 
+export async function queueDepth(db: TestDatabase, queue: string): Promise<number> {
+  return pgmqRowCount(db, `q_${queue}`);
+}
+
 export async function archiveDepth(db: TestDatabase, queue: string): Promise<number> {
-  return db.pool.oneFirst(
-    sql.type(
-      z.object({ n: z.number() }),
-    )`SELECT count(*)::int AS n FROM ${sql.identifier(['pgmq', `a_${queue}`])}`,
-  );
+  return pgmqRowCount(db, `a_${queue}`);
 }

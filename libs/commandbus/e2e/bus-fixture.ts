@@ -14,6 +14,7 @@ import {
   ReplyReader,
   Worker,
   type OperatorOptions,
+  type Reply,
   type ReplyReaderOptions,
   type WorkerOptions,
 } from '../src/index.ts';
@@ -37,6 +38,23 @@ export function rolesOn(db: () => TestDatabase) {
       domain: string,
       options: Pick<ReplyReaderOptions, 'batchSize' | 'visibilityTimeoutSeconds'> = {},
     ) => new ReplyReader({ pool: db().pool, domain, logger: quietLogger, ...options }),
+    /** The next reply of the domain, read (and deleted) through a ReplyReader. */
+    nextReply: async (
+      domain: string,
+      definitions: Parameters<ReplyReader['readOnce']>[0],
+    ): Promise<Reply | undefined> => {
+      const reader = new ReplyReader({
+        pool: db().pool,
+        domain,
+        logger: quietLogger,
+        batchSize: 1,
+      });
+      let reply: Reply | undefined;
+      await reader.readOnce(definitions, (read) => {
+        reply = read;
+      });
+      return reply;
+    },
   };
 }
 
@@ -141,6 +159,13 @@ export async function batchCompletedCount(db: TestDatabase, batchId: string): Pr
     sql.type(countRow)`
       SELECT count(*)::int AS n FROM commandbus.audit
        WHERE command_id = ${batchId} AND event_type = 'BATCH_COMPLETED'`,
+  );
+}
+
+/** The names of every PGMQ queue. */
+export async function queueNames(db: TestDatabase): Promise<readonly string[]> {
+  return db.pool.anyFirst(
+    sql.type(z.object({ queue_name: z.string() }))`SELECT queue_name FROM pgmq.list_queues()`,
   );
 }
 

@@ -12,7 +12,6 @@ import {
   PermanentCommandError,
   Producer,
   TransientCommandError,
-  type Reply,
 } from '../src/index.ts';
 import {
   archiveDepth,
@@ -31,17 +30,9 @@ const unhandled = defineCommand({ type: 'test.Unhandled', data: z.object({}) });
 
 describe('command lifecycle', () => {
   const db = useBusDatabase();
-  const { producer, replyReader } = rolesOn(db);
-
-  /** The next reply of the domain, read (and deleted) through ReplyReader. */
-  async function readReply(domain: string): Promise<Reply | undefined> {
-    const reader = replyReader(domain, { batchSize: 1 });
-    let reply: Reply | undefined;
-    await reader.readOnce([greet, flaky, doomed, refuse, unhandled], (read) => {
-      reply = read;
-    });
-    return reply;
-  }
+  const { producer, nextReply } = rolesOn(db);
+  const readReply = (domain: string) =>
+    nextReply(domain, [greet, flaky, doomed, refuse, unhandled]);
 
   it('completes a command, replies SUCCESS with the handler result, and deletes the message', async () => {
     const domain = 'life_ok';
@@ -130,11 +121,7 @@ describe('command lifecycle', () => {
     expect(state.attempts).toBe(1);
     const row = await getCommand(db().pool, { domain, commandId: sent.commandId });
     expect(row).toMatchObject({ lastErrorType: 'PERMANENT', lastErrorCode: 'ACCOUNT_CLOSED' });
-    expect(await auditTrail(db(), sent.commandId)).toEqual([
-      'SENT',
-      'RECEIVED',
-      'MOVED_TO_TSQ',
-    ]);
+    expect(await auditTrail(db(), sent.commandId)).toEqual(['SENT', 'RECEIVED', 'MOVED_TO_TSQ']);
   });
 
   it('treats a command type without a handler as a permanent NO_HANDLER failure', async () => {

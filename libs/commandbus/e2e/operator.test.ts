@@ -21,13 +21,13 @@ import {
   NotInTroubleshootingError,
   PayloadNotRetryableError,
   type CommandStatus,
-  type Reply,
 } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
   domainRowCount,
   queueDepth,
+  queueNames,
   rolesOn,
   startWorker,
   useBusDatabase,
@@ -70,15 +70,7 @@ describe('operator', () => {
     return { ids, batchId };
   }
 
-  /** The next reply of the domain, read (and deleted) through ReplyReader. */
-  async function readReply(domain: string): Promise<Reply | undefined> {
-    const reader = roles.replyReader(domain, { batchSize: 1 });
-    let reply: Reply | undefined;
-    await reader.readOnce([charge, refund], (read) => {
-      reply = read;
-    });
-    return reply;
-  }
+  const readReply = (domain: string) => roles.nextReply(domain, [charge, refund]);
 
   /** Rows and messages a rejected call must leave untouched. */
   async function footprint(domain: string) {
@@ -314,9 +306,7 @@ describe('operator', () => {
     await waitForStatus(db(), domain, sent.commandId, 'IN_TROUBLESHOOTING_QUEUE');
     const result = await operator(domain).complete(sent.commandId, { ok: true });
     expect(result.replyQueue).toBeNull();
-    const queues = await db().pool.anyFirst(
-      sql.type(z.object({ queue_name: z.string() }))`SELECT queue_name FROM pgmq.list_queues()`,
-    );
+    const queues = await queueNames(db());
     expect(queues).not.toContain(`${domain}__replies`);
   });
 
@@ -377,9 +367,7 @@ describe('operator', () => {
       notFound: 1,
     });
     // A mistyped domain must not leave queues behind.
-    const queues = await db().pool.anyFirst(
-      sql.type(z.object({ queue_name: z.string() }))`SELECT queue_name FROM pgmq.list_queues()`,
-    );
+    const queues = await queueNames(db());
     expect(queues.filter((q) => q.startsWith(domain))).toEqual([]);
   });
 

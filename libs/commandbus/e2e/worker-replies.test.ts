@@ -17,6 +17,7 @@ import {
   auditTrail,
   commandState,
   queueDepth,
+  queueNames,
   rolesOn,
   startWorker,
   useBusDatabase,
@@ -38,10 +39,7 @@ describe('worker and operator replies', () => {
   }
 
   async function queueExists(queue: string): Promise<boolean> {
-    const names = await db().pool.anyFirst(
-      sql.type(z.object({ queue_name: z.string() }))`SELECT queue_name FROM pgmq.list_queues()`,
-    );
-    return names.includes(queue);
+    return (await queueNames(db())).includes(queue);
   }
 
   async function intoTroubleshooting(domain: string, replyTo: string | true): Promise<string> {

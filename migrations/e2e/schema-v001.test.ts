@@ -14,6 +14,7 @@ import { historyRows } from './history.ts';
 
 const V001 = 'V001__commandbus_schema.sql';
 const V002 = 'V002__business_rule_failures_and_python_interop.sql';
+const V003 = 'V003__correlation_and_status_count_indexes.sql';
 
 // docs/schema.md, transcribed: `column | type | null | default` as
 // information_schema spells them (INT = integer, TIMESTAMPTZ = timestamp with time zone).
@@ -232,9 +233,10 @@ describe('the real migrations under concurrent migrators', () => {
       expect(results.flatMap((result) => result.applied.map((applied) => applied.script))).toEqual([
         V001,
         V002,
+        V003,
       ]);
       expect(results.filter((result) => result.upToDate)).toHaveLength(3);
-      expect((await historyRows(db.pool)).map((row) => row.script)).toEqual([V001, V002]);
+      expect((await historyRows(db.pool)).map((row) => row.script)).toEqual([V001, V002, V003]);
     }
   });
 });

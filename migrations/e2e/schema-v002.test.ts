@@ -41,11 +41,13 @@ const EVENT_TYPES = [
 let v001Text = '';
 let v002Text = '';
 let v001Only = '';
+let upToV002 = '';
 
 beforeAll(async () => {
   v001Text = await readFile(path.join(schemaSqlDir, V001), 'utf8');
   v002Text = await readFile(path.join(schemaSqlDir, V002), 'utf8');
   v001Only = await fixtureLocation({ [V001]: v001Text });
+  upToV002 = await fixtureLocation({ [V001]: v001Text, [V002]: v002Text });
 });
 
 describe('the real V002 migration on a fresh database', () => {
@@ -57,7 +59,7 @@ describe('the real V002 migration on a fresh database', () => {
 
   it('is applied after V001, each recorded with its Flyway checksum', async () => {
     expect(
-      (await historyRows(db().pool)).map((row) => [
+      (await historyRows(db().pool)).slice(0, 2).map((row) => [
         row.installed_rank,
         row.version,
         row.description,
@@ -119,7 +121,7 @@ describe('the real V002 migration on a fresh database', () => {
     const rows = stdout
       .trimEnd()
       .split('\n')
-      .slice(2)
+      .slice(2, 4)
       .map((line) => line.split(/\s{2,}/));
     expect(rows.map((cells) => [cells[0], cells[1], cells.at(-2)])).toEqual([
       ['001', 'commandbus schema', 'applied'],
@@ -146,10 +148,13 @@ describe('a V001 database upgraded to V002', () => {
       INSERT INTO commandbus.audit (domain, command_id, event_type)
       VALUES (${domain}, ${done}::uuid, 'MOVED_TO_TROUBLESHOOTING_QUEUE')`);
 
-    const upgrade = await migrate({ url: db.url });
+    const upgrade = await migrate({ url: db.url, locations: [upToV002] });
     expect(upgrade.applied.map((applied) => applied.script)).toEqual([V002]);
     expect(upgrade.currentVersion).toBe('002');
-    expect(await validate({ url: db.url })).toEqual({ applied: 2, pending: 0 });
+    expect(await validate({ url: db.url, locations: [upToV002] })).toEqual({
+      applied: 2,
+      pending: 0,
+    });
     expect(await getBatch(db.pool, { domain, batchId })).toMatchObject({
       status: 'IN_PROGRESS',
       completedCount: 1,

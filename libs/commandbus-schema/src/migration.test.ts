@@ -74,6 +74,7 @@ describe('the schema migrations (V001 and later)', () => {
     expect(readSchemaMigrations().map((m) => m.script)).toEqual([
       'V001__commandbus_schema.sql',
       'V002__business_rule_failures_and_python_interop.sql',
+      'V003__correlation_and_status_count_indexes.sql',
     ]);
   });
 
@@ -109,6 +110,8 @@ describe('the schema migrations (V001 and later)', () => {
         'commandbus.command USING btree (status, created_at DESC)',
         'commandbus.command USING btree (updated_at)',
         'commandbus.command USING btree (domain, batch_id) WHERE (batch_id IS NOT NULL)',
+        'commandbus.command USING btree (correlation_id) WHERE (correlation_id IS NOT NULL)',
+        'commandbus.command USING btree (status, domain, updated_at, command_id)',
         'UNIQUE commandbus.payload_archive USING btree (domain, command_id)',
       ].sort(),
     );

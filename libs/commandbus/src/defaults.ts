@@ -25,4 +25,8 @@ export const DEFAULTS = {
   /** Reconnect backoff bounds when the database goes away. */
   reconnectMinMs: 100,
   reconnectMaxMs: 5_000,
+  /** Longest a database gauge sample is reused before a scrape queries again. */
+  metricsSampleIntervalMs: 5_000,
+  /** How long `/readyz` waits for the database to answer. */
+  readinessTimeoutMs: 3_000,
 } as const;

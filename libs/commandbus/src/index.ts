@@ -38,7 +38,9 @@ export type {
 export type { SendInput } from './producer/prepare-command.ts';
 export { Worker } from './worker/worker.ts';
 export type { WorkerOutcomeCounts } from './worker/worker.ts';
-export type { WorkerOptions } from './worker/worker-options.ts';
+export type { WorkerMetricsOptions, WorkerOptions } from './worker/worker-options.ts';
+// Prometheus metrics and health endpoints (docs/observability.md).
+export type { MetricsOptions } from './observability/metrics.ts';
 export type { BatchCompletedEvent, DeliveryOutcome } from './worker/worker-context.ts';
 export type { CommandHandler, HandlerContext, ReceivedCommand } from './worker/handler.ts';
 // Replies: a sender reads its commands' replies, parsed by command type.

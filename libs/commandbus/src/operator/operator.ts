@@ -15,6 +15,7 @@ import {
 } from '@commandbus/commandbus-schema';
 import type { QueueMetrics } from '@commandbus/pgmq';
 import { defaultLogger } from '../logger.ts';
+import { commandBusMetrics, type MetricsOptions } from '../observability/metrics.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { PayloadNotRetryableError } from './errors.ts';
 import {
@@ -50,6 +51,8 @@ export interface OperatorOptions {
   readonly logger?: Logger;
   /** Who is acting (a user name): recorded as `operator` in the audit details. Default: none. */
   readonly actor?: string;
+  /** Counts the operator's actions in a prom-client registry (docs/observability.md). Default: none. */
+  readonly metrics?: MetricsOptions;
 }
 
 export class Operator {
@@ -58,6 +61,7 @@ export class Operator {
   readonly #logger: Logger;
   readonly #actor: string | undefined;
   readonly #queues: QueueRegistry;
+  readonly #actions: ReturnType<typeof commandBusMetrics>['operatorActions'] | undefined;
 
   constructor(options: OperatorOptions) {
     if (
@@ -75,6 +79,7 @@ export class Operator {
       domain: this.domain,
     });
     this.#queues = new QueueRegistry(options.pool);
+    this.#actions = options.metrics && commandBusMetrics(options.metrics.registry).operatorActions;
   }
 
   /** Commands in IN_TROUBLESHOOTING_QUEUE, oldest arrival first, with last error and archived payload. */
@@ -117,6 +122,7 @@ export class Operator {
       { commandId: result.commandId, msgId: result.msgId, actor: this.#actor },
       'operator retry: re-enqueued',
     );
+    this.#actions?.inc({ domain, action: 'retry' });
     return result;
   }
 
@@ -130,6 +136,7 @@ export class Operator {
       cancelItem(tx, await lockTroubleshootingItem(tx, domain, commandId), reason, this.#actor),
     );
     this.#logResolved(result, 'operator cancel: canceled');
+    this.#actions?.inc({ domain, action: 'cancel' });
     return result;
   }
 
@@ -146,6 +153,7 @@ export class Operator {
       completeItem(tx, await lockTroubleshootingItem(tx, domain, commandId), data, this.#actor),
     );
     this.#logResolved(result, 'operator complete: completed');
+    this.#actions?.inc({ domain, action: 'complete' });
     return result;
   }
 
@@ -167,6 +175,8 @@ export class Operator {
       },
       'operator bulk retry',
     );
+    if (result.retried > 0)
+      this.#actions?.inc({ domain: this.domain, action: 'retry' }, result.retried);
     return result;
   }
 

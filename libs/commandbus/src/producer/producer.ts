@@ -15,6 +15,8 @@ import { DEFAULTS } from '../defaults.ts';
 import { DuplicateBatchError, DuplicateCommandError } from '../errors.ts';
 import { defaultLogger } from '../logger.ts';
 import { commandQueueName, replyQueueName } from '../names.ts';
+import { countSent } from '../observability/count-sent.ts';
+import { commandBusMetrics, type MetricsOptions } from '../observability/metrics.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { enqueuePrepared, type SendResult } from './enqueue-prepared.ts';
 import {
@@ -33,6 +35,8 @@ export interface ProducerOptions {
   /** Largest serialised `data`; larger is PAYLOAD_TOO_LARGE before any SQL. Default 1 MiB. */
   readonly maxPayloadBytes?: number;
   readonly logger?: Logger;
+  /** Counts sent commands in a prom-client registry (docs/observability.md). Default: none. */
+  readonly metrics?: MetricsOptions;
 }
 
 export interface SendOptions {
@@ -81,6 +85,7 @@ export class Producer {
   readonly #logger: Logger;
   readonly #queues: QueueRegistry;
   readonly #commandQueue: string;
+  readonly #sentCounter: ReturnType<typeof commandBusMetrics>['sent'] | undefined;
 
   constructor(options: ProducerOptions) {
     assertDomain(options.domain);
@@ -93,6 +98,7 @@ export class Producer {
     this.#queues = new QueueRegistry(options.pool);
     this.#commandQueue = commandQueueName(this.domain);
     this.#logger = (options.logger ?? defaultLogger()).child({ domain: this.domain });
+    this.#sentCounter = options.metrics && commandBusMetrics(options.metrics.registry).sent;
   }
 
   /** Sends one command; a known command_id is reported as `duplicate`, never enqueued twice. */
@@ -113,7 +119,7 @@ export class Producer {
       prepared,
     ]);
     if (!result) throw new Error('unreachable: one command in, one result out');
-    this.#logSent([result]);
+    this.#logSent([result], [prepared]);
     return result;
   }
 
@@ -162,6 +168,7 @@ export class Producer {
       if (duplicates.length > 0) throw new DuplicateCommandError(this.domain, duplicates);
       return enqueued;
     });
+    if (this.#sentCounter) countSent(this.#sentCounter, this.domain, results, prepared);
     this.#logger.info({ batchId, commands: results.length }, 'batch created');
     return { batchId, commands: results };
   }
@@ -176,7 +183,7 @@ export class Producer {
     await this.#ensureQueues(prepared, connection);
     // One statement, atomic by itself: no transaction of our own needed.
     const results = await enqueuePrepared(connection ?? this.#pool, this.domain, null, prepared);
-    this.#logSent(results);
+    this.#logSent(results, prepared);
     return results;
   }
 
@@ -244,7 +251,9 @@ export class Producer {
     await this.#queues.ensureCreated(replyQueueName(this.domain));
   }
 
-  #logSent(results: readonly SendResult[]): void {
+  /** `results` and `prepared` are aligned, one per command. */
+  #logSent(results: readonly SendResult[], prepared: readonly PreparedCommand[]): void {
+    if (this.#sentCounter) countSent(this.#sentCounter, this.domain, results, prepared);
     for (const result of results) {
       if (result.duplicate)
         this.#logger.info({ commandId: result.commandId }, 'duplicate command ignored');

@@ -22,15 +22,19 @@ export async function execute(
 ): Promise<DeliveryOutcome> {
   const { delivery, logger } = ready;
   ctx.leases.keep(delivery.msgId, ctx.options.extendLeases);
+  const timer = ctx.metrics?.handlerStarting(delivery.commandType, ready.envelope.created_at);
   try {
-    return await guard(ctx, delivery.msgId, async () => {
+    const outcome = await guard(ctx, delivery.msgId, async () => {
       const transaction = new LazyTransaction(ctx.handlerDb);
       try {
         if (delivery.replyTo) await ctx.replyQueues.ensureCreated(delivery.replyTo);
-        const replyData = parseReply(
-          ready.registered,
-          await ready.registered.handle(handlerContext(ctx, ready, transaction)),
-        );
+        let returned: CommandData | void;
+        try {
+          returned = await ready.registered.handle(handlerContext(ctx, ready, transaction));
+        } finally {
+          timer?.handlerEnded();
+        }
+        const replyData = parseReply(ready.registered, returned);
         return await settleSuccess(ctx, delivery, transaction, replyData, logger, releaseSlot);
       } catch (error) {
         await transaction.rollback(error);
@@ -41,6 +45,8 @@ export async function execute(
         return settleFailure(ctx, delivery, ready.envelope, error, logger);
       }
     });
+    timer?.settled(outcome);
+    return outcome;
   } finally {
     ctx.leases.release(delivery.msgId);
     releaseSlot();

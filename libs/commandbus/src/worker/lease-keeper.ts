@@ -25,6 +25,8 @@ export class LeaseKeeper {
   readonly #held = new Map<number, HeldLease>();
   #timer: NodeJS.Timeout | undefined;
   #extending = false;
+  /** When a round last began or ended: readiness checks that rounds keep coming. */
+  #lastRoundAt = performance.now();
 
   constructor(options: {
     db: CommonQueryMethods;
@@ -40,6 +42,7 @@ export class LeaseKeeper {
   }
 
   start(): void {
+    this.#lastRoundAt = performance.now();
     this.#timer = setInterval(() => void this.#extendDue(), this.#leaseMs / 4);
     this.#timer.unref();
   }
@@ -69,9 +72,23 @@ export class LeaseKeeper {
     return lease !== undefined && lease.expiresAt - performance.now() > marginMs;
   }
 
+  /**
+   * Why the lease rounds are stalled, or undefined when they are not: no
+   * round for half a lease (an event loop blocked that long) or one statement
+   * that has not returned for as long. Either way leases may lapse.
+   */
+  stalled(): string | undefined {
+    const sinceMs = performance.now() - this.#lastRoundAt;
+    if (sinceMs <= this.#leaseMs / 2) return undefined;
+    return this.#extending
+      ? `lease extension running for ${Math.round(sinceMs)} ms`
+      : `no lease round for ${Math.round(sinceMs)} ms`;
+  }
+
   async #extendDue(): Promise<void> {
     if (this.#extending) return;
     const sentAt = performance.now();
+    this.#lastRoundAt = sentAt;
     const due = [...this.#held]
       .filter(([, lease]) => lease.keep && lease.expiresAt - sentAt < this.#leaseMs / 2)
       .map(([msgId]) => msgId);
@@ -93,6 +110,7 @@ export class LeaseKeeper {
       this.#logger.warn({ err: error, messages: due.length }, 'could not extend leases');
     } finally {
       this.#extending = false;
+      this.#lastRoundAt = performance.now();
     }
   }
 }

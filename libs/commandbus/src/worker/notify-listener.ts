@@ -22,6 +22,7 @@ export class NotifyListener {
   #stopped = false;
   #running: Promise<void> | undefined;
   #connected: Promise<void> | undefined;
+  #listening = false;
 
   constructor(options: NotifyListenerOptions) {
     this.#options = options;
@@ -33,6 +34,11 @@ export class NotifyListener {
     this.#connected = new Promise((resolve) => (firstAttempt = resolve));
     this.#running = this.#loop(firstAttempt);
     return this.#connected;
+  }
+
+  /** Whether the LISTEN connection is up now (between a LISTEN and its connection's end). */
+  get listening(): boolean {
+    return this.#listening;
   }
 
   async stop(): Promise<void> {
@@ -54,6 +60,7 @@ export class NotifyListener {
       if (listening) {
         delay = 0;
         await listening.ended;
+        this.#listening = false;
         if (this.#stopped) return;
         logger.warn('LISTEN connection lost; reconnecting');
       }
@@ -78,6 +85,7 @@ export class NotifyListener {
     client.on('notification', onNotify);
     await client.connect();
     await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    this.#listening = true;
     onListening();
     // A NOTIFY sent while we were disconnected is gone; look at the queue now.
     onNotify();

@@ -58,6 +58,7 @@ export async function receive(ctx: WorkerContext, qty: number): Promise<ReadResu
     const received =
       message.received ?? (message.commandId ? late.get(message.commandId) : undefined);
     if (received) {
+      ctx.metrics?.received(received.commandType);
       const checked = checkReceived(ctx, message, received, envelope);
       if ('failure' in checked) {
         const { delivery, failure, logger } = checked;

@@ -3,6 +3,7 @@
 // once per started worker.
 import type { CommonQueryMethods } from 'slonik';
 import type { Logger } from 'pino';
+import type { WorkerMetrics } from '../observability/worker-metrics.ts';
 import type { QueueRegistry } from '../queue-registry.ts';
 import type { CompletionBatcher } from './completion-batcher.ts';
 import type { RegisteredHandler } from './handler.ts';
@@ -42,4 +43,6 @@ export interface WorkerContext {
   readonly replyQueues: QueueRegistry;
   readonly completions: CompletionBatcher;
   readonly leases: LeaseKeeper;
+  /** Set when the worker reports metrics. */
+  readonly metrics: WorkerMetrics | undefined;
 }

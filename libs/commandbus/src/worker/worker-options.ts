@@ -2,11 +2,31 @@
 // ConfigError at start, never a misbehaving worker later.
 import type { DatabasePool } from 'slonik';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { assertDomain } from '@commandbus/commandbus-schema';
 import { assertBackoff } from '../command-definition.ts';
 import { DEFAULTS } from '../defaults.ts';
 import { ConfigError } from '../errors.ts';
 import type { BatchCompletedEvent } from './worker-context.ts';
+
+/** Prometheus metrics of a worker, and the HTTP endpoint that serves them (docs/observability.md). */
+export interface WorkerMetricsOptions {
+  /** The prom-client registry. Default: one of the worker's own (`Worker.metricsRegistry`). */
+  readonly registry?: Registry;
+  /**
+   * Serves `/metrics`, `/healthz` and `/readyz` on this port from start()
+   * to stop(); 0 picks a free port (see `Worker.metricsUrl`). Default: no
+   * endpoint (the registry is the caller's to expose).
+   */
+  readonly port?: number;
+  /** Address to listen on. Default: every interface. */
+  readonly host?: string;
+  /**
+   * The database gauges are sampled at most once per this many ms, however
+   * often they are scraped. Default 5000.
+   */
+  readonly sampleIntervalMs?: number;
+}
 
 export interface WorkerOptions {
   /**
@@ -42,6 +62,15 @@ export interface WorkerOptions {
   readonly extendLeases?: boolean;
   readonly logger?: Logger;
   readonly onBatchCompleted?: (event: BatchCompletedEvent) => void;
+  /** Prometheus metrics and health endpoints. Default: none, at no cost. */
+  readonly metrics?: WorkerMetricsOptions;
+}
+
+export interface ResolvedMetricsOptions {
+  readonly registry: Registry | undefined;
+  readonly port: number | undefined;
+  readonly host: string | undefined;
+  readonly sampleIntervalMs: number;
 }
 
 export interface ResolvedWorkerOptions {
@@ -56,6 +85,7 @@ export interface ResolvedWorkerOptions {
   readonly shutdownGraceMs: number;
   readonly extendLeases: boolean;
   readonly onBatchCompleted: (event: BatchCompletedEvent) => void;
+  readonly metrics: ResolvedMetricsOptions | undefined;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -98,5 +128,22 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     shutdownGraceMs: Math.max(0, options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs),
     extendLeases: options.extendLeases ?? true,
     onBatchCompleted: options.onBatchCompleted ?? (() => undefined),
+    metrics: options.metrics && resolveMetricsOptions(options.metrics),
+  };
+}
+
+function resolveMetricsOptions(options: WorkerMetricsOptions): ResolvedMetricsOptions {
+  const { port } = options;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
+    throw new ConfigError(`metrics.port must be an integer from 0 to 65535, got ${port}`);
+  }
+  return {
+    registry: options.registry,
+    port,
+    host: options.host,
+    sampleIntervalMs: positiveInteger(
+      'metrics.sampleIntervalMs',
+      options.sampleIntervalMs ?? DEFAULTS.metricsSampleIntervalMs,
+    ),
   };
 }

@@ -5,11 +5,21 @@
 // empty queue.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { CommandData, CommandDefinition } from '../command-definition.ts';
 import { DEFAULTS } from '../defaults.ts';
 import { ConfigError } from '../errors.ts';
 import { defaultLogger } from '../logger.ts';
 import { commandQueueName, notifyChannel } from '../names.ts';
+import {
+  commandBusMetrics,
+  type CommandBusMetrics,
+  type WorkerGaugeSource,
+} from '../observability/metrics.ts';
+import { MetricsServer } from '../observability/metrics-server.ts';
+import { readinessChecks } from '../observability/readiness-checks.ts';
+import { DomainGaugeSampler } from '../observability/sample-domain-gauges.ts';
+import { WorkerMetrics } from '../observability/worker-metrics.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { CompletionBatcher } from './completion-batcher.ts';
 import { ConnectionBudget } from './connection-budget.ts';
@@ -66,12 +76,28 @@ export class Worker {
   #listener: NotifyListener | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
+  readonly #metrics: CommandBusMetrics | undefined;
+  #gaugeSource: WorkerGaugeSource | undefined;
+  #metricsServer: MetricsServer | undefined;
+  #metricsUrl: string | undefined;
 
   constructor(options: WorkerOptions) {
     this.#options = resolveWorkerOptions(options);
     this.domain = this.#options.domain;
     this.queue = commandQueueName(this.domain);
     this.#logger = (options.logger ?? defaultLogger()).child({ domain: this.domain });
+    const metrics = this.#options.metrics;
+    if (metrics) this.#metrics = commandBusMetrics(metrics.registry ?? new Registry());
+  }
+
+  /** The registry the worker's metrics are in; undefined without the `metrics` option. */
+  get metricsRegistry(): Registry | undefined {
+    return this.#metrics?.registry;
+  }
+
+  /** Where `/metrics`, `/healthz` and `/readyz` are served once started with `metrics.port`. */
+  get metricsUrl(): string | undefined {
+    return this.#metricsUrl;
   }
 
   /** Registers the handler of one command type; typed from its definition. */
@@ -135,7 +161,9 @@ export class Worker {
       replyQueues: queues,
       completions: new CompletionBatcher(db, this.domain, this.queue),
       leases,
+      metrics: this.#metrics && new WorkerMetrics(this.#metrics, this.domain),
     };
+    await this.#startMetrics(this.#context);
     this.#loop = this.#readLoop(this.#context);
     this.#logger.info(
       {
@@ -171,7 +199,44 @@ export class Worker {
     }
     context?.leases.stop();
     await this.#listener?.stop();
+    if (this.#gaugeSource) this.#metrics?.removeWorker(this.#gaugeSource);
+    await this.#metricsServer?.stop();
     this.#logger.info({ counts: this.#counts }, 'worker stopped');
+  }
+
+  async #startMetrics(ctx: WorkerContext): Promise<void> {
+    const options = this.#options.metrics;
+    if (!this.#metrics || !options) return;
+    const sampler = new DomainGaugeSampler({
+      db: ctx.db,
+      domain: this.domain,
+      queue: this.queue,
+      intervalMs: options.sampleIntervalMs,
+      logger: this.#logger,
+    });
+    this.#gaugeSource = {
+      domain: this.domain,
+      handlerSlots: this.#options.concurrency,
+      handlerSlotsInUse: () => this.#running,
+      prefetchBuffer: () => this.#ready.length,
+      domainGauges: () => sampler.sample(),
+    };
+    this.#metrics.addWorker(this.#gaugeSource);
+    if (options.port === undefined) return;
+    this.#metricsServer = new MetricsServer({
+      registry: this.#metrics.registry,
+      port: options.port,
+      host: options.host,
+      checks: readinessChecks({
+        db: ctx.db,
+        listener: this.#listener,
+        leases: ctx.leases,
+        timeoutMs: DEFAULTS.readinessTimeoutMs,
+      }),
+      logger: this.#logger,
+    });
+    this.#metricsUrl = await this.#metricsServer.start();
+    this.#logger.info({ url: this.#metricsUrl }, 'metrics and health endpoints listening');
   }
 
   async #readLoop(ctx: WorkerContext): Promise<void> {
@@ -228,7 +293,7 @@ export class Worker {
         // run. It comes back when the lease ends.
         ctx.leases.release(msgId);
         ready.logger().warn({ msgId }, 'lease ran out before the handler started; not run');
-        this.#track(Promise.resolve('abandoned'));
+        this.#track(Promise.resolve('abandoned'), ready.delivery.commandType);
         continue;
       }
       this.#running += 1;
@@ -240,7 +305,7 @@ export class Worker {
         this.#startReady(ctx);
         this.#wakeup.wake();
       };
-      this.#track(execute(ctx, ready, releaseSlot));
+      this.#track(execute(ctx, ready, releaseSlot), ready.delivery.commandType);
     }
   }
 
@@ -257,12 +322,15 @@ export class Worker {
     for (const ready of unstarted) {
       ctx.leases.release(ready.delivery.msgId);
       this.#counts[released] += 1;
+      ctx.metrics?.finished(ready.delivery.commandType, released);
     }
   }
 
-  #track(settling: Promise<DeliveryOutcome>): void {
+  /** `commandType` is empty for deliveries settled before their type was checked. */
+  #track(settling: Promise<DeliveryOutcome>, commandType = ''): void {
     const counted = settling.then((outcome) => {
       this.#counts[outcome] += 1;
+      this.#context?.metrics?.finished(commandType, outcome);
     });
     this.#inFlight.add(counted);
     void counted.finally(() => this.#inFlight.delete(counted));

@@ -10,7 +10,6 @@ import {
   CancelCommandError,
   defineCommand,
   PermanentCommandError,
-  Producer,
   TransientCommandError,
 } from '../src/index.ts';
 import {
@@ -18,7 +17,6 @@ import {
   auditTrail,
   commandState,
   queueDepth,
-  quietLogger,
   rolesOn,
   startWorker,
   useBusDatabase,
@@ -30,7 +28,8 @@ const unhandled = defineCommand({ type: 'test.Unhandled', data: z.object({}) });
 
 describe('command lifecycle', () => {
   const db = useBusDatabase();
-  const { producer, nextReply } = rolesOn(db);
+  const roles = rolesOn(db);
+  const { producer, nextReply } = roles;
   const readReply = (domain: string) =>
     nextReply(domain, [greet, flaky, doomed, refuse, unhandled]);
 
@@ -179,10 +178,11 @@ describe('command lifecycle', () => {
 
 describe('producer', () => {
   const db = useBusDatabase();
+  const roles = rolesOn(db);
 
   it('leaves no command and no message when the caller’s transaction rolls back', async () => {
     const domain = 'prod_rollback';
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     await producer.setup();
     const commandId = randomUUID();
     await expect(
@@ -197,7 +197,7 @@ describe('producer', () => {
 
   it('reports a second send of the same command_id as a duplicate and enqueues nothing', async () => {
     const domain = 'prod_dup';
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const commandId = randomUUID();
     const first = await producer.send(greet, { commandId, data: { name: 'x' } });
     const second = await producer.send(greet, { commandId, data: { name: 'y' } });

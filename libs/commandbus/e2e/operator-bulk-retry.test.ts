@@ -6,29 +6,20 @@ import { z } from 'zod';
 import { getBatch } from '@commandbus/commandbus-schema';
 import { waitFor } from '@commandbus/testing';
 import { CHUNK_SIZE } from '../src/operator/retry-many.ts';
-import {
-  defineCommand,
-  Operator,
-  PermanentCommandError,
-  Producer,
-  type BatchCompletedEvent,
-} from '../src/index.ts';
-import { queueDepth, quietLogger, startWorker, useBusDatabase } from './bus-fixture.ts';
+import { defineCommand, PermanentCommandError, type BatchCompletedEvent } from '../src/index.ts';
+import { queueDepth, rolesOn, startWorker, useBusDatabase } from './bus-fixture.ts';
 
 const invoice = defineCommand({ type: 'test.Invoice', data: z.object({ n: z.number() }) });
 
 describe('operator bulk retry', () => {
   const db = useBusDatabase();
+  const roles = rolesOn(db);
 
   it('retries every item of a batch larger than one chunk exactly once, with its audit, and a worker then completes them all', async () => {
     const domain = 'obr_chunks';
     const total = CHUNK_SIZE + 7;
     const queue = `${domain}__commands`;
-    const { batchId, commands } = await new Producer({
-      pool: db().pool,
-      domain,
-      logger: quietLogger,
-    }).createBatch({
+    const { batchId, commands } = await roles.producer(domain).createBatch({
       name: 'month end',
       commands: Array.from({ length: total }, (_, n) => ({
         command: invoice,
@@ -57,12 +48,9 @@ describe('operator bulk retry', () => {
       ).map((row) => [row.command_id, row.msg_id]),
     );
 
-    const result = await new Operator({
-      pool: db().pool,
-      domain,
-      logger: quietLogger,
-      actor: 'bob',
-    }).retryMany({ filter: { batchId } });
+    const result = await roles
+      .operator(domain, { actor: 'bob' })
+      .retryMany({ filter: { batchId } });
 
     expect(result).toMatchObject({
       retried: total,

@@ -9,7 +9,6 @@ import { waitFor } from '@commandbus/testing';
 import {
   NotInTroubleshootingError,
   Operator,
-  Producer,
   type CommandStatus,
   type OperatorActionResult,
 } from '../src/index.ts';
@@ -18,6 +17,7 @@ import {
   endAfterTest,
   queueDepth,
   quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
@@ -33,6 +33,7 @@ const STATUS_AFTER: Record<Action, CommandStatus> = {
 
 describe('operator under concurrency', () => {
   const db = useBusDatabase();
+  const roles = rolesOn(db);
 
   /** Operators on pools of their own: real concurrent connections. */
   async function operators(count: number, domain: string): Promise<Operator[]> {
@@ -45,7 +46,7 @@ describe('operator under concurrency', () => {
   }
 
   async function troubleshootingBatch(domain: string, count: number) {
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const { batchId, commands } = await producer.createBatch({
       name: 'race',
       commands: Array.from({ length: count }, (_, amount) => ({

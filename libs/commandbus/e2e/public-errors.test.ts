@@ -9,7 +9,6 @@ import { dropQueue } from '@commandbus/pgmq';
 import {
   CommandBusError,
   InvalidQueueNameError,
-  Operator,
   PermanentCommandError,
   PgmqError,
   QueueNotFoundError,
@@ -18,7 +17,6 @@ import { commandQueueName } from '../src/internals.ts';
 import {
   auditTrail,
   domainRowCount,
-  quietLogger,
   rolesOn,
   startWorker,
   useBusDatabase,
@@ -28,7 +26,8 @@ import { charge } from './test-commands.ts';
 
 describe('errors of public methods, caught with classes from the public entry', () => {
   const db = useBusDatabase();
-  const { producer } = rolesOn(db);
+  const roles = rolesOn(db);
+  const { producer } = roles;
 
   it('Producer.send with a reply queue name PGMQ refuses is InvalidQueueNameError, and writes nothing', async () => {
     const domain = 'errors_reply_name';
@@ -56,7 +55,7 @@ describe('errors of public methods, caught with classes from the public entry', 
     const before = await auditTrail(db(), commandId);
     expect(await dropQueue(db().pool, { queue: commandQueueName(domain) })).toBe(true);
 
-    const operator = new Operator({ pool: db().pool, domain, logger: quietLogger, actor: 'alice' });
+    const operator = roles.operator(domain, { actor: 'alice' });
     const error = await operator.retry(commandId).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(QueueNotFoundError);
     expect(error).toBeInstanceOf(CommandBusError);

@@ -8,7 +8,6 @@ import { send } from '@commandbus/pgmq';
 import { waitFor } from '@commandbus/testing';
 import {
   CancelCommandError,
-  Operator,
   PermanentCommandError,
   ReplyReader,
   type Reply,
@@ -26,7 +25,8 @@ import { doomed, quote, refuse } from './test-commands.ts';
 
 describe('ReplyReader', () => {
   const db = useBusDatabase();
-  const { producer, replyReader: reader } = rolesOn(db);
+  const roles = rolesOn(db);
+  const { producer, replyReader: reader } = roles;
 
   /** Reads until `count` replies were handed over, and returns them in order. */
   async function readAll(domain: string, count: number): Promise<Reply[]> {
@@ -61,10 +61,7 @@ describe('ReplyReader', () => {
     await waitForStatus(db(), domain, refused.commandId, 'CANCELED');
     await waitForStatus(db(), domain, failed.commandId, 'IN_TROUBLESHOOTING_QUEUE');
     // The troubleshooting item's reply is the operator's decision: it fails it for good.
-    await new Operator({ pool: db().pool, domain, logger: quietLogger }).cancel(
-      failed.commandId,
-      'given up',
-    );
+    await roles.operator(domain).cancel(failed.commandId, 'given up');
 
     const replies = await readAll(domain, 3);
     const byId = new Map(

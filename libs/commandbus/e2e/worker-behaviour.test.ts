@@ -21,6 +21,7 @@ import {
   domainRowCount,
   queueDepth,
   quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
@@ -34,10 +35,11 @@ const slow = defineCommand({ type: 'test.Slow', data: z.object({ ms: z.number() 
 
 describe('worker', () => {
   const db = useBusDatabase();
+  const roles = rolesOn(db);
 
   it('completes a batch exactly once and calls the batch callback once', async () => {
     const domain = 'wb_batch';
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const { batchId } = await producer.createBatch({
       name: 'forty steps',
       commands: Array.from({ length: 40 }, (_, n) => ({
@@ -80,7 +82,7 @@ describe('worker', () => {
   it('is woken by NOTIFY far sooner than its poll interval', async () => {
     const domain = 'wb_notify';
     const pollIntervalMs = 60_000;
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     // Sent before the worker starts: its first read takes it. Once it is
     // done, the worker's last read is behind it and the next poll is a
     // minute away.
@@ -94,7 +96,7 @@ describe('worker', () => {
 
   it('runs the next handler while an earlier finish waits on the database, and stop() waits for that finish', async () => {
     const domain = 'wb_overlap';
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const handled: number[] = [];
     const firstCommandId = randomUUID();
     // Once the first handler has run, another connection locks its command
@@ -155,7 +157,7 @@ describe('worker', () => {
 
   it('extends the lease of a handler that outlives it, so the command runs once', async () => {
     const domain = 'wb_lease';
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const visibilityTimeoutSeconds = 3;
     let runs = 0;
     const handle = async ({ command }: { command: { data: { ms: number } } }) => {

@@ -8,14 +8,13 @@ import { z } from 'zod';
 import { getArchivedPayload, getCommand } from '@commandbus/commandbus-schema';
 import { send } from '@commandbus/pgmq';
 import { waitFor } from '@commandbus/testing';
-import { defineCommand, Operator, PermanentCommandError } from '../src/index.ts';
+import { defineCommand, PermanentCommandError } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
   commandState,
   domainRowCount,
   queueDepth,
-  quietLogger,
   rolesOn,
   startWorker,
   useBusDatabase,
@@ -34,7 +33,8 @@ const note = defineCommand({ type: 'test.Note', data: z.object({ text: z.string(
 
 describe('worker and messages it cannot run as they are', () => {
   const db = useBusDatabase();
-  const { producer } = rolesOn(db);
+  const roles = rolesOn(db);
+  const { producer } = roles;
 
   /** The body of a message still in the queue, to send a copy of it. */
   async function messageBody(queue: string, msgId: number | null): Promise<unknown> {
@@ -56,11 +56,7 @@ describe('worker and messages it cannot run as they are', () => {
     const row = await getCommand(db().pool, { domain, commandId: sent.commandId });
     expect(row).toMatchObject({ lastErrorType: 'PERMANENT', lastErrorCode: 'INVALID_DATA' });
     expect(row?.lastErrorMsg).toContain('test.Pay');
-    expect(await auditTrail(db(), sent.commandId)).toEqual([
-      'SENT',
-      'RECEIVED',
-      'MOVED_TO_TSQ',
-    ]);
+    expect(await auditTrail(db(), sent.commandId)).toEqual(['SENT', 'RECEIVED', 'MOVED_TO_TSQ']);
     expect(await queueDepth(db(), `${domain}__commands`)).toBe(0);
     expect(await archiveDepth(db(), `${domain}__commands`)).toBe(1);
     expect(
@@ -89,11 +85,7 @@ describe('worker and messages it cannot run as they are', () => {
     const row = await getCommand(db().pool, { domain, commandId: sent.commandId });
     expect(row).toMatchObject({ lastErrorType: 'PERMANENT', lastErrorCode: 'INVALID_REPLY' });
     expect(row?.lastErrorMsg).toContain('test.Quote');
-    expect(await auditTrail(db(), sent.commandId)).toEqual([
-      'SENT',
-      'RECEIVED',
-      'MOVED_TO_TSQ',
-    ]);
+    expect(await auditTrail(db(), sent.commandId)).toEqual(['SENT', 'RECEIVED', 'MOVED_TO_TSQ']);
     const effects = await db().pool.oneFirst(
       sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM wi_reply_effects`,
     );
@@ -202,7 +194,7 @@ describe('worker and messages it cannot run as they are', () => {
     await waitForStatus(db(), domain, sent.commandId, 'IN_TROUBLESHOOTING_QUEUE');
     await strict.stop();
 
-    await new Operator({ pool: db().pool, domain, logger: quietLogger }).retry(sent.commandId);
+    await roles.operator(domain).retry(sent.commandId);
     await startWorker(db(), { domain }, (w) => w.register(payV1, () => undefined));
     const state = await waitForStatus(db(), domain, sent.commandId, 'COMPLETED');
     expect(state.attempts).toBe(1);

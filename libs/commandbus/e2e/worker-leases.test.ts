@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { getBatch } from '@commandbus/commandbus-schema';
 import { gate, waitFor } from '@commandbus/testing';
-import { defineCommand, Producer, type Worker } from '../src/index.ts';
+import { defineCommand, type Worker } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
   batchCompletedCount,
   commandState,
   queueDepth,
-  quietLogger,
+  rolesOn,
   settled,
   startWorker,
   useBusDatabase,
@@ -30,6 +30,7 @@ function aborted(signal: AbortSignal): Promise<never> {
 
 describe('worker leases', () => {
   const db = useBusDatabase();
+  const roles = rolesOn(db);
 
   /** The table of the handlers' business writes: one row per attempt that wrote. */
   async function createMarkerTable(): Promise<void> {
@@ -63,7 +64,7 @@ describe('worker leases', () => {
     async ({ handlerWrites }) => {
       const domain = handlerWrites ? 'wl_takeover_tx' : 'wl_takeover_group';
       await createMarkerTable();
-      const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+      const producer = roles.producer(domain);
       const { batchId, commands } = await producer.createBatch({
         name: 'one job',
         commands: [{ command: job, input: { data: {} } }],
@@ -122,7 +123,7 @@ describe('worker leases', () => {
     const domain = 'wl_grace';
     await createMarkerTable();
     const visibilityTimeoutSeconds = 2;
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const sent = await producer.send(job, { data: {} });
     let abortReason: unknown;
     let started = false;

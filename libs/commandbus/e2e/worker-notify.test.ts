@@ -5,19 +5,14 @@ import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { waitFor } from '@commandbus/testing';
-import { defineCommand, Producer } from '../src/index.ts';
-import {
-  auditTrail,
-  quietLogger,
-  startWorker,
-  useBusDatabase,
-  waitForStatus,
-} from './bus-fixture.ts';
+import { defineCommand } from '../src/index.ts';
+import { auditTrail, rolesOn, startWorker, useBusDatabase, waitForStatus } from './bus-fixture.ts';
 
 const ping = defineCommand({ type: 'test.Ping', data: z.object({}) });
 
 describe('worker NOTIFY listener', () => {
   const db = useBusDatabase();
+  const roles = rolesOn(db);
 
   /**
    * Keeps the worker's LISTEN connection out while the rest of the worker
@@ -84,7 +79,7 @@ describe('worker NOTIFY listener', () => {
 
   it('keeps taking commands by polling while its LISTEN connection is down, and LISTENs again once it can', async () => {
     const domain = 'wn_outage';
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const warnings: string[] = [];
     const logger = pino(
       { level: 'warn' },
@@ -126,7 +121,7 @@ describe('worker NOTIFY listener', () => {
     const domain = 'wn_reconnect';
     // Only the listener can bring commands in before this interval is over.
     const pollIntervalMs = 60_000;
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     await prepareListenerOutage();
     try {
       await startWorker(db(), { domain, pollIntervalMs }, (w) => w.register(ping, () => undefined));

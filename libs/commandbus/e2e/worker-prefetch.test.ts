@@ -7,13 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { read, send, deleteMessage } from '@commandbus/pgmq';
 import { gate, waitFor } from '@commandbus/testing';
-import { defineCommand, Producer, type Worker } from '../src/index.ts';
+import { defineCommand, type Worker } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
   commandState,
   queueDepth,
-  quietLogger,
+  rolesOn,
   startWorker,
   useBusDatabase,
   waitForStatus,
@@ -23,9 +23,10 @@ const job = defineCommand({ type: 'test.Job', data: z.object({ n: z.number() }) 
 
 describe('worker prefetch', () => {
   const db = useBusDatabase();
+  const roles = rolesOn(db);
 
   async function sendJobs(domain: string, count: number): Promise<string[]> {
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const sent = await producer.sendBatch(
       Array.from({ length: count }, (_, n) => ({ command: job, input: { data: { n } } })),
     );
@@ -190,11 +191,7 @@ describe('worker prefetch', () => {
         status: 'IN_TROUBLESHOOTING_QUEUE',
         attempts: 1,
       });
-      expect(await auditTrail(db(), commandId)).toEqual([
-        'SENT',
-        'RECEIVED',
-        'MOVED_TO_TSQ',
-      ]);
+      expect(await auditTrail(db(), commandId)).toEqual(['SENT', 'RECEIVED', 'MOVED_TO_TSQ']);
       const row = await db().pool.one(
         sql.type(z.object({ last_error_code: z.string(), payload_json: z.unknown() }))`
           SELECT c.last_error_code, p.payload_json

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { getCommand } from '@commandbus/commandbus-schema';
 import { waitFor } from '@commandbus/testing';
-import { defineCommand, Operator, Producer, TransientCommandError } from '../src/index.ts';
+import { defineCommand, TransientCommandError } from '../src/index.ts';
 import {
   archiveDepth,
   auditTrail,
   queueDepth,
-  quietLogger,
+  rolesOn,
   settled,
   startWorker,
   useBusDatabase,
@@ -37,6 +37,7 @@ const retryGap = z.object({
 
 describe('worker retries', () => {
   const db = useBusDatabase();
+  const roles = rolesOn(db);
 
   /**
    * Records, on the database clock, every visibility change of the queue's
@@ -94,7 +95,7 @@ describe('worker retries', () => {
   it('makes a transiently failed message visible again after the backoff of its retry, and not before', async () => {
     const domain = 'wr_backoff';
     const queue = `${domain}__commands`;
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const sent = await producer.send(flaky, { data: { failTimes: 2 } });
     await recordRetryVisibility(queue);
     await startWorker(db(), { domain, backoffSeconds: [1, 2] }, (w) =>
@@ -127,7 +128,7 @@ describe('worker retries', () => {
   it('takes maxAttempts and backoffSeconds from the command type over the worker and producer defaults', async () => {
     const domain = 'wr_override';
     const queue = `${domain}__commands`;
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const sent = await producer.send(picky, { data: {} });
     await recordRetryVisibility(queue);
     // The worker's own backoff would keep the message away for a minute.
@@ -169,7 +170,7 @@ describe('worker retries', () => {
   it('moves a message whose deliveries keep dying to the troubleshooting queue with MAX_ATTEMPTS_EXCEEDED', async () => {
     const domain = 'wr_dying';
     const queue = `${domain}__commands`;
-    const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
+    const producer = roles.producer(domain);
     const sent = await producer.send(hangs, { data: {} });
     const ran: number[] = [];
     let release = (): void => undefined;
@@ -221,11 +222,7 @@ describe('worker retries', () => {
       'RECEIVED',
       'MOVED_TO_TSQ',
     ]);
-    const page = await new Operator({
-      pool: db().pool,
-      domain,
-      logger: quietLogger,
-    }).listTroubleshooting();
+    const page = await roles.operator(domain).listTroubleshooting();
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({
       command: { commandId: sent.commandId, status: 'IN_TROUBLESHOOTING_QUEUE' },

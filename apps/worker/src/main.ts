@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { openPool, Worker } from '@commandbus/commandbus';
 import { DOMAIN_PATTERN, defaultLogger } from '@commandbus/commandbus/internals';
 import {
+  integerParser,
   parsePositiveInt,
   patternParser,
   requireDatabaseUrl,
@@ -15,6 +16,7 @@ import {
 import { registerDemoHandlers } from '@commandbus/demo';
 
 const parseDomain = patternParser(DOMAIN_PATTERN, 'a domain');
+const parsePort = integerParser({ min: 0, max: 65_535 });
 
 interface WorkerCliOptions {
   domain: string;
@@ -23,6 +25,8 @@ interface WorkerCliOptions {
   vt: number;
   pollIntervalMs: number;
   graceMs: number;
+  metricsPort?: number;
+  metricsHost?: string;
   url?: string;
 }
 
@@ -50,6 +54,12 @@ const program = new Command('worker')
     parsePositiveInt,
     30_000,
   )
+  .option(
+    '--metrics-port <port>',
+    'serve /metrics, /healthz and /readyz on this port (0: any free port, logged)',
+    parsePort,
+  )
+  .option('--metrics-host <address>', 'address the metrics port listens on (default: all)')
   .addOption(new Option('--url <url>', 'database URL').env('DATABASE_URL').hideHelp())
   .exitOverride();
 
@@ -68,6 +78,9 @@ await runMain('worker', async () => {
     pollIntervalMs: options.pollIntervalMs,
     shutdownGraceMs: options.graceMs,
     logger,
+    ...(options.metricsPort !== undefined && {
+      metrics: { port: options.metricsPort, host: options.metricsHost },
+    }),
   });
   register(worker);
   await worker.start();

@@ -14,7 +14,8 @@ import { historyRows } from './history.ts';
 
 const V001 = 'V001__commandbus_schema.sql';
 const V002 = 'V002__business_rule_failures_and_python_interop.sql';
-const V003 = 'V003__correlation_and_status_count_indexes.sql';
+const V003 = 'V003__process_manager.sql';
+const V004 = 'V004__correlation_and_status_count_indexes.sql';
 
 // docs/schema.md, transcribed: `column | type | null | default` as
 // information_schema spells them (INT = integer, TIMESTAMPTZ = timestamp with time zone).
@@ -234,9 +235,15 @@ describe('the real migrations under concurrent migrators', () => {
         V001,
         V002,
         V003,
+        V004,
       ]);
       expect(results.filter((result) => result.upToDate)).toHaveLength(3);
-      expect((await historyRows(db.pool)).map((row) => row.script)).toEqual([V001, V002, V003]);
+      expect((await historyRows(db.pool)).map((row) => row.script)).toEqual([
+        V001,
+        V002,
+        V003,
+        V004,
+      ]);
     }
   });
 });

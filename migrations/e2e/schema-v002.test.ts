@@ -59,14 +59,16 @@ describe('the real V002 migration on a fresh database', () => {
 
   it('is applied after V001, each recorded with its Flyway checksum', async () => {
     expect(
-      (await historyRows(db().pool)).slice(0, 2).map((row) => [
-        row.installed_rank,
-        row.version,
-        row.description,
-        row.script,
-        row.checksum,
-        row.success,
-      ]),
+      (await historyRows(db().pool))
+        .slice(0, 2)
+        .map((row) => [
+          row.installed_rank,
+          row.version,
+          row.description,
+          row.script,
+          row.checksum,
+          row.success,
+        ]),
     ).toEqual([
       [1, '001', 'commandbus schema', V001, flywayChecksum(v001Text), true],
       [2, '002', 'business rule failures and python interop', V002, flywayChecksum(v002Text), true],

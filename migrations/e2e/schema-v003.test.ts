@@ -1,251 +1,140 @@
-// The real V003 (libs/commandbus-schema/sql): its two indexes on a fresh
-// database, on a V002 database upgraded to it, after indexes built
-// concurrently by hand, and in the plans of the reads they are for.
-import { randomUUID } from 'node:crypto';
+// The real V003 (libs/commandbus-schema/sql): the process manager's tables,
+// column for column as docs/schema.md gives them, on a fresh database and on
+// a V002 database upgraded to it, and run a second time by hand.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { sql, type DatabasePool } from 'slonik';
 import { schemaSqlDir } from '@commandbus/commandbus-schema';
-import { useTestDatabase } from '@commandbus/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { flywayChecksum, migrate, validate } from '../src/index.ts';
-import { snapshot } from './catalog.ts';
+import { migrate } from '../src/index.ts';
+import { columns, snapshot } from './catalog.ts';
 import { fixtureLocation, freshDatabase } from './fixtures.ts';
-import { historyRows } from './history.ts';
 
 const V001 = 'V001__commandbus_schema.sql';
 const V002 = 'V002__business_rule_failures_and_python_interop.sql';
-const V003 = 'V003__correlation_and_status_count_indexes.sql';
+const V003 = 'V003__process_manager.sql';
 
-/** What V003 creates, as pg_indexes spells it. */
-const V003_INDEXES = {
-  ix_command_correlation:
-    'CREATE INDEX ix_command_correlation ON commandbus.command USING btree (correlation_id) WHERE (correlation_id IS NOT NULL)',
-  ix_command_status_domain_updated:
-    'CREATE INDEX ix_command_status_domain_updated ON commandbus.command USING btree (status, domain, updated_at, command_id)',
-};
-
-/** The by-hand build docs/schema.md describes for a large existing table. */
-const CONCURRENT_BUILD = [
-  `CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_command_correlation
-     ON commandbus.command (correlation_id) WHERE correlation_id IS NOT NULL`,
-  `CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_command_status_domain_updated
-     ON commandbus.command (status, domain, updated_at, command_id)`,
+/** name | type | nullability | default, as information_schema spells them. */
+const PROCESS_COLUMNS = [
+  'domain | character varying | NOT NULL |',
+  'process_id | uuid | NOT NULL |',
+  'process_type | character varying | NOT NULL |',
+  "status | character varying | NOT NULL | 'PENDING'::character varying",
+  'current_step | character varying | NULL |',
+  "state | jsonb | NOT NULL | '{}'::jsonb",
+  'error_code | character varying | NULL |',
+  'error_message | text | NULL |',
+  'created_at | timestamp with time zone | NOT NULL | now()',
+  'updated_at | timestamp with time zone | NOT NULL | now()',
+  'completed_at | timestamp with time zone | NULL |',
+  'batch_id | uuid | NULL |',
 ];
 
-let v001Text = '';
-let v002Text = '';
+const PROCESS_AUDIT_COLUMNS = [
+  "id | bigint | NOT NULL | nextval('commandbus.process_audit_id_seq'::regclass)",
+  'domain | character varying | NOT NULL |',
+  'process_id | uuid | NOT NULL |',
+  'step_name | character varying | NOT NULL |',
+  'command_id | uuid | NOT NULL |',
+  'command_type | character varying | NOT NULL |',
+  'command_data | jsonb | NULL |',
+  'sent_at | timestamp with time zone | NOT NULL |',
+  'reply_outcome | character varying | NULL |',
+  'reply_data | jsonb | NULL |',
+  'received_at | timestamp with time zone | NULL |',
+];
+
+/** Index columns (and predicate) of both tables, names left out. */
+const PROCESS_INDEXES = [
+  'process (batch_id) WHERE (batch_id IS NOT NULL)',
+  'process (batch_id, status) WHERE (batch_id IS NOT NULL)',
+  'process (created_at)',
+  'process (domain, process_id)',
+  'process (domain, process_type)',
+  'process (domain, status)',
+  'process_audit (command_id)',
+  'process_audit (domain, process_id)',
+  'process_audit (id)',
+];
+
 let v003Text = '';
 let upToV002 = '';
 
 beforeAll(async () => {
   const read = (script: string) => readFile(path.join(schemaSqlDir, script), 'utf8');
-  v001Text = await read(V001);
-  v002Text = await read(V002);
   v003Text = await read(V003);
-  upToV002 = await fixtureLocation({ [V001]: v001Text, [V002]: v002Text });
+  upToV002 = await fixtureLocation({ [V001]: await read(V001), [V002]: await read(V002) });
 });
 
-const indexRow = z.object({ name: z.string(), def: z.string(), valid: z.boolean() });
-
-/** V003's indexes present in the database: name → definition, each valid. */
-async function v003Indexes(pool: DatabasePool): Promise<Record<string, string>> {
-  const rows = await pool.any(sql.type(indexRow)`
-    SELECT c.relname::text AS name, pg_get_indexdef(c.oid) AS def, i.indisvalid AS valid
-      FROM pg_index i
-      JOIN pg_class c ON c.oid = i.indexrelid
-     WHERE i.indrelid = 'commandbus.command'::regclass
-       AND c.relname = ANY(${sql.array(Object.keys(V003_INDEXES), 'text')})
-     ORDER BY 1`);
-  return Object.fromEntries(
-    rows
-      .map((row) => indexRow.parse(row))
-      .map((row) => [row.name, row.valid ? row.def : 'INVALID']),
-  );
+async function processIndexes(pool: DatabasePool): Promise<string[]> {
+  const defs = await pool.anyFirst(sql.type(z.object({ indexdef: z.string() }))`
+    SELECT indexdef FROM pg_indexes
+     WHERE schemaname = 'commandbus' AND tablename IN ('process', 'process_audit')`);
+  return defs
+    .map((def) =>
+      def.replace(/^CREATE (UNIQUE )?INDEX \S+ ON commandbus\.(\w+) USING btree /, '$2 '),
+    )
+    .sort();
 }
 
-async function commandIndexCount(pool: DatabasePool): Promise<number> {
-  return pool.oneFirst(sql.type(z.object({ n: z.number() }))`
-    SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'commandbus.command'::regclass`);
+async function foreignKeys(pool: DatabasePool): Promise<readonly string[]> {
+  return pool.anyFirst(sql.type(z.object({ def: z.string() }))`
+    SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+     WHERE conrelid = 'commandbus.process_audit'::regclass AND contype = 'f'`);
 }
 
-async function runByHand(url: string, statements: readonly string[]): Promise<void> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    // One statement per query: CONCURRENTLY refuses a multi-statement string.
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
+async function expectProcessTables(pool: DatabasePool): Promise<void> {
+  expect(await columns(pool, 'process')).toEqual(PROCESS_COLUMNS);
+  expect(await columns(pool, 'process_audit')).toEqual(PROCESS_AUDIT_COLUMNS);
+  expect(await processIndexes(pool)).toEqual(PROCESS_INDEXES);
+  expect(await foreignKeys(pool)).toEqual([
+    'FOREIGN KEY (domain, process_id) REFERENCES commandbus.process(domain, process_id)',
+  ]);
 }
 
-describe('the real V003 migration on a fresh database', () => {
-  const db = useTestDatabase();
-
-  beforeAll(async () => {
-    await migrate({ url: db().url });
+describe('the real V003 migration', () => {
+  it('gives a fresh database the process and process_audit tables of the contract', async () => {
+    const db = await freshDatabase();
+    const result = await migrate({ url: db.url });
+    expect(result.applied.map((applied) => applied.script)).toContain(V003);
+    await expectProcessTables(db.pool);
   });
 
-  it('is applied after V001 and V002, each recorded with its Flyway checksum', async () => {
-    expect(
-      (await historyRows(db().pool)).map((row) => [
-        row.installed_rank,
-        row.version,
-        row.description,
-        row.script,
-        row.checksum,
-        row.success,
-      ]),
-    ).toEqual([
-      [1, '001', 'commandbus schema', V001, flywayChecksum(v001Text), true],
-      [2, '002', 'business rule failures and python interop', V002, flywayChecksum(v002Text), true],
-      [3, '003', 'correlation and status count indexes', V003, flywayChecksum(v003Text), true],
-    ]);
-  });
-
-  it('creates the correlation index and the status-domain index, both valid', async () => {
-    expect(await v003Indexes(db().pool)).toEqual(V003_INDEXES);
-  });
-
-  it('running V003 again by hand succeeds and changes nothing', async () => {
-    const before = await snapshot(db().pool);
-    const indexCount = await commandIndexCount(db().pool);
-    await runByHand(db().url, [v003Text]);
-    expect(await snapshot(db().pool)).toEqual(before);
-    expect(await commandIndexCount(db().pool)).toBe(indexCount);
-  });
-
-  it('a second migrate finds nothing to apply and validates three migrations', async () => {
-    expect(await migrate({ url: db().url })).toEqual({
-      applied: [],
-      upToDate: true,
-      currentVersion: '003',
-    });
-    expect(await validate({ url: db().url })).toEqual({ applied: 3, pending: 0 });
-  });
-});
-
-describe('a V002 database upgraded to V003', () => {
-  it('applies V003 alone, keeps every row and finds them through the new indexes', async () => {
+  it('upgrades a V002 database that has commands, and a process row then keeps its audit rows tied to it', async () => {
     const db = await freshDatabase();
     await migrate({ url: db.url, locations: [upToV002] });
-    expect(await v003Indexes(db.pool)).toEqual({});
-    const domain = 'upgraded';
-    const correlationId = randomUUID();
-    const [correlated, parked] = [randomUUID(), randomUUID()];
     await db.pool.query(sql.unsafe`
-      INSERT INTO commandbus.command (domain, queue_name, command_id, command_type, status, max_attempts, correlation_id)
-      VALUES (${domain}, 'upgraded__commands', ${correlated}::uuid, 'DoThing', 'COMPLETED', 3, ${correlationId}::uuid),
-             (${domain}, 'upgraded__commands', ${parked}::uuid, 'DoThing', 'IN_TROUBLESHOOTING_QUEUE', 3, NULL)`);
-
+      INSERT INTO commandbus.command (domain, queue_name, command_id, command_type, status, max_attempts)
+      VALUES ('kept', 'kept__commands', gen_random_uuid(), 'DoThing', 'COMPLETED', 3)`);
     const upgrade = await migrate({ url: db.url });
-    expect(upgrade.applied.map((applied) => applied.script)).toEqual([V003]);
-    expect(upgrade.currentVersion).toBe('003');
-    expect(await validate({ url: db.url })).toEqual({ applied: 3, pending: 0 });
-    expect(await v003Indexes(db.pool)).toEqual(V003_INDEXES);
-
-    // Existing rows are in the indexes: read them with the table scan off.
-    const found = await db.pool.transaction(async (tx) => {
-      await tx.query(sql.unsafe`SET LOCAL enable_seqscan = off`);
-      return {
-        byCorrelation: await tx.anyFirst(sql.type(z.object({ command_id: z.string() }))`
-          SELECT command_id FROM commandbus.command WHERE correlation_id = ${correlationId}::uuid`),
-        parked: await tx.anyFirst(sql.type(z.object({ command_id: z.string() }))`
-          SELECT command_id FROM commandbus.command
-           WHERE status = 'IN_TROUBLESHOOTING_QUEUE' AND domain = ${domain}`),
-      };
-    });
-    expect(found).toEqual({ byCorrelation: [correlated], parked: [parked] });
+    expect(upgrade.applied[0]?.script).toBe(V003);
+    await expectProcessTables(db.pool);
+    expect(
+      await db.pool.oneFirst(
+        sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM commandbus.command`,
+      ),
+    ).toBe(1);
+    await expect(
+      db.pool.query(sql.unsafe`
+        INSERT INTO commandbus.process_audit (domain, process_id, step_name, command_id, command_type, sent_at)
+        VALUES ('kept', gen_random_uuid(), 'first', gen_random_uuid(), 'DoThing', now())`),
+    ).rejects.toThrow(/foreign key/i);
   });
 
-  it('indexes built concurrently by hand beforehand are kept, and V003 adds none', async () => {
+  it('run again by hand, succeeds and changes nothing', async () => {
     const db = await freshDatabase();
-    await migrate({ url: db.url, locations: [upToV002] });
-    await runByHand(db.url, CONCURRENT_BUILD);
-    const indexCount = await commandIndexCount(db.pool);
-    const builtByHand = await snapshot(db.pool);
-
-    const upgrade = await migrate({ url: db.url });
-    expect(upgrade.applied.map((applied) => applied.script)).toEqual([V003]);
-    expect(await v003Indexes(db.pool)).toEqual(V003_INDEXES);
-    expect(await commandIndexCount(db.pool)).toBe(indexCount);
-    expect(await snapshot(db.pool)).toEqual(builtByHand);
-  });
-});
-
-describe('the reads V003 is for', () => {
-  const db = useTestDatabase();
-  let correlationId = '';
-
-  beforeAll(async () => {
-    await migrate({ url: db().url });
-    correlationId = randomUUID();
-    // 20,000 commands in two domains, 1 % in the troubleshooting queue, one in
-    // three with a correlation id: enough rows that an index beats a table
-    // scan in the planner's estimate.
-    // VACUUM marks the pages all-visible, which an index-only scan needs; it
-    // leaves a page unmarked while the commit of its rows is not yet flushed,
-    // and the test server commits asynchronously: this session commits
-    // synchronously.
-    await runByHand(db().url, [
-      'SET synchronous_commit = on',
-      `INSERT INTO commandbus.command (domain, queue_name, command_id, command_type, status, max_attempts, correlation_id)
-       SELECT d.domain, d.domain || '__commands', gen_random_uuid(), 'DoThing',
-              CASE WHEN i % 100 = 0 THEN 'IN_TROUBLESHOOTING_QUEUE' ELSE 'COMPLETED' END, 3,
-              CASE WHEN i = 1 AND d.domain = 'alpha' THEN '${correlationId}'::uuid
-                   WHEN i % 3 = 0 THEN gen_random_uuid() END
-         FROM generate_series(1, 10000) AS i,
-              unnest(ARRAY['alpha', 'beta']) AS d(domain)`,
-      'VACUUM ANALYZE commandbus.command',
-    ]);
-  });
-
-  /** The plan PostgreSQL picks for `text` with `values` bound, as EXPLAIN prints it. */
-  async function plan(text: string, values: readonly unknown[] = []): Promise<string> {
-    const client = new pg.Client(db().url);
+    await migrate({ url: db.url });
+    const before = await snapshot(db.pool);
+    const client = new pg.Client(db.url);
     await client.connect();
     try {
-      const result = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, [...values]);
-      return result.rows.map((row) => row['QUERY PLAN']).join('\n');
+      await client.query(v003Text);
     } finally {
       await client.end();
     }
-  }
-
-  it('a search by correlation id alone, one status at a time, probes ix_command_correlation', async () => {
-    const text = await plan(
-      `SELECT * FROM commandbus.command AS c
-        WHERE c.status = 'COMPLETED' AND c.correlation_id = $1::uuid
-        ORDER BY c.created_at DESC, c.command_id DESC
-        LIMIT 51`,
-      [correlationId],
-    );
-    expect(text).toMatch(/Index Scan using ix_command_correlation on command/);
-  });
-
-  it('counting one status of one domain reads only ix_command_status_domain_updated, with the domain test kept out of the index condition', async () => {
-    const text = await plan(
-      `SELECT count(*) FROM (
-         SELECT 1 FROM commandbus.command AS c
-          WHERE c.status = 'IN_TROUBLESHOOTING_QUEUE' AND (c.domain = $1) IS TRUE
-          LIMIT 1001) AS bounded`,
-      ['alpha'],
-    );
-    expect(text).toMatch(/Index Only Scan using ix_command_status_domain_updated on command/);
-  });
-
-  it('the oldest troubleshooting items of a domain come in index order, without a sort', async () => {
-    const text = await plan(
-      `SELECT c.command_id FROM commandbus.command AS c
-        WHERE c.status = 'IN_TROUBLESHOOTING_QUEUE' AND c.domain = $1
-        ORDER BY c.updated_at, c.command_id
-        LIMIT 51`,
-      ['alpha'],
-    );
-    expect(text).toMatch(/Index Only Scan using ix_command_status_domain_updated on command/);
-    expect(text).not.toMatch(/Sort/);
+    expect(await snapshot(db.pool)).toEqual(before);
+    await expectProcessTables(db.pool);
   });
 });

@@ -74,7 +74,8 @@ describe('the schema migrations (V001 and later)', () => {
     expect(readSchemaMigrations().map((m) => m.script)).toEqual([
       'V001__commandbus_schema.sql',
       'V002__business_rule_failures_and_python_interop.sql',
-      'V003__correlation_and_status_count_indexes.sql',
+      'V003__process_manager.sql',
+      'V004__correlation_and_status_count_indexes.sql',
     ]);
   });
 
@@ -113,6 +114,15 @@ describe('the schema migrations (V001 and later)', () => {
         'commandbus.command USING btree (correlation_id) WHERE (correlation_id IS NOT NULL)',
         'commandbus.command USING btree (status, domain, updated_at, command_id)',
         'UNIQUE commandbus.payload_archive USING btree (domain, command_id)',
+        'UNIQUE commandbus.process USING btree (domain, process_id)',
+        'commandbus.process USING btree (domain, process_type)',
+        'commandbus.process USING btree (domain, status)',
+        'commandbus.process USING btree (created_at)',
+        'commandbus.process USING btree (batch_id) WHERE (batch_id IS NOT NULL)',
+        'commandbus.process USING btree (batch_id, status) WHERE (batch_id IS NOT NULL)',
+        'UNIQUE commandbus.process_audit USING btree (id)',
+        'commandbus.process_audit USING btree (domain, process_id)',
+        'commandbus.process_audit USING btree (command_id)',
       ].sort(),
     );
     const constraints = await db().pool.any(sql.type(
@@ -131,6 +141,12 @@ describe('the schema migrations (V001 and later)', () => {
         def: 'FOREIGN KEY (domain, batch_id) REFERENCES commandbus.batch(domain, batch_id)',
       },
       { conrelid: 'commandbus.payload_archive', def: 'PRIMARY KEY (domain, command_id)' },
+      { conrelid: 'commandbus.process', def: 'PRIMARY KEY (domain, process_id)' },
+      {
+        conrelid: 'commandbus.process_audit',
+        def: 'FOREIGN KEY (domain, process_id) REFERENCES commandbus.process(domain, process_id)',
+      },
+      { conrelid: 'commandbus.process_audit', def: 'PRIMARY KEY (id)' },
     ]);
   });
 

@@ -1,4 +1,4 @@
--- V003: two indexes on commandbus.command that keep operator reads fast on
+-- V004: two indexes on commandbus.command that keep operator reads fast on
 -- millions of rows: the search by correlation id, and the per-domain counts
 -- and listings of one status. Contract: docs/schema.md.
 -- Idempotent (safe to run twice by hand) and plain SQL, like V001 and V002.

@@ -1,7 +1,6 @@
 // Batches: progress and counters, newest first; a batch's page lists its
 // commands.
-import { useContext } from 'preact/hooks';
-import { Link, useLocation, useParams, useSearch } from 'wouter-preact';
+import { Link, useParams, useSearch } from 'wouter-preact';
 import { queryString } from '../api.ts';
 import {
   ErrorNote,
@@ -12,9 +11,9 @@ import {
   StatusBadge,
   TableHead,
 } from '../components.tsx';
+import { submittedValues, useListLocation } from '../filter-form.ts';
 import { formatNumber, formatTime, shortId } from '../format.ts';
 import { usePoll } from '../live.ts';
-import { SessionContext } from '../session.ts';
 import type { BatchStory, BatchSummary, Page } from '../types.ts';
 import { CommandTable } from './commands.tsx';
 
@@ -30,20 +29,13 @@ function BatchProgress({ batch }: { batch: BatchSummary }) {
 }
 
 export function BatchesPage() {
-  const session = useContext(SessionContext);
-  const searchString = useSearch();
-  const search = new URLSearchParams(searchString);
-  const [, navigate] = useLocation();
+  const { session, searchString, search, navigate } = useListLocation();
   const filters = { domain: search.get('domain') ?? '', status: search.get('status') ?? '' };
   const { data, error } = usePoll<Page<BatchSummary>>(
     `batches${queryString({ ...filters, after: search.get('after') })}`,
   );
   function apply(event: Event) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    navigate(
-      `/batches${queryString({ domain: String(form.get('domain') ?? ''), status: String(form.get('status') ?? '') })}`,
-    );
+    navigate(`/batches${queryString(submittedValues(event, ['domain', 'status']))}`);
   }
   return (
     <section aria-labelledby="page-title">

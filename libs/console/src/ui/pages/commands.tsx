@@ -1,7 +1,6 @@
 // Commands: every filter in the URL (so a link reproduces the view), newest
 // first, keyset pages.
-import { useContext } from 'preact/hooks';
-import { Link, useLocation, useSearch } from 'wouter-preact';
+import { Link } from 'wouter-preact';
 import { queryString } from '../api.ts';
 import {
   ErrorNote,
@@ -12,9 +11,9 @@ import {
   StatusBadge,
   TableHead,
 } from '../components.tsx';
+import { submittedValues, useListLocation } from '../filter-form.ts';
 import { formatTime, shortId } from '../format.ts';
 import { usePoll } from '../live.ts';
-import { SessionContext } from '../session.ts';
 import type { CommandSummary, Page } from '../types.ts';
 
 const FILTERS = ['domain', 'status', 'type', 'batch', 'correlation', 'id', 'from', 'to'] as const;
@@ -29,20 +28,13 @@ const toLocalInput = (iso: string | null) => {
 const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : '');
 
 export function CommandsPage() {
-  const session = useContext(SessionContext);
-  const searchString = useSearch();
-  const search = new URLSearchParams(searchString);
-  const [, navigate] = useLocation();
+  const { session, searchString, search, navigate } = useListLocation();
   const filters = Object.fromEntries(FILTERS.map((key) => [key, search.get(key) ?? '']));
   const apiQuery = queryString({ ...filters, after: search.get('after') });
   const { data, error } = usePoll<Page<CommandSummary>>(`commands${apiQuery}`);
 
   function apply(event: Event) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const values = Object.fromEntries(
-      FILTERS.map((key) => [key, String(form.get(key) ?? '').trim()]),
-    );
+    const values = submittedValues(event, FILTERS);
     values.from = fromLocalInput(values.from ?? '');
     values.to = fromLocalInput(values.to ?? '');
     navigate(`/commands${queryString(values)}`);

@@ -1,8 +1,8 @@
 // The troubleshooting queue of one domain: retry, cancel or complete one
 // item, the selected items, or every item matching the filter, each behind a
 // confirmation that states how many, with a summary afterwards.
-import { useContext, useEffect, useState } from 'preact/hooks';
-import { Link, useLocation, useSearch } from 'wouter-preact';
+import { useEffect, useState } from 'preact/hooks';
+import { Link } from 'wouter-preact';
 import { getJson, queryString } from '../api.ts';
 import {
   ActionDialog,
@@ -15,9 +15,10 @@ import {
   SelectField,
   type PendingAction,
 } from '../components.tsx';
+import { submittedValues, useListLocation } from '../filter-form.ts';
 import { formatCount, formatTime, shortId } from '../format.ts';
 import { usePoll } from '../live.ts';
-import { canAct, SessionContext } from '../session.ts';
+import { canAct } from '../session.ts';
 import type { ActionName, ActionSummary, BoundedCount, CommandSummary, Page } from '../types.ts';
 
 const FILTERS = ['type', 'batch', 'code'] as const;
@@ -29,10 +30,7 @@ const LABELS: Record<ActionName, string> = {
 const ACTIONS: readonly ActionName[] = ['retry', 'cancel', 'complete'];
 
 export function TroubleshootingPage() {
-  const session = useContext(SessionContext);
-  const searchString = useSearch();
-  const search = new URLSearchParams(searchString);
-  const [, navigate] = useLocation();
+  const { session, searchString, search, navigate } = useListLocation();
   const domain = search.get('domain') ?? session.domains[0] ?? '';
   const filter = Object.fromEntries(
     FILTERS.map((key) => [key, search.get(key) ?? '']).filter(([, v]) => v !== ''),
@@ -50,12 +48,7 @@ export function TroubleshootingPage() {
   useEffect(() => setSelected(new Set()), [searchString]);
 
   function apply(event: Event) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const values = Object.fromEntries(
-      ['domain', ...FILTERS].map((key) => [key, String(form.get(key) ?? '').trim()]),
-    );
-    navigate(`/troubleshooting${queryString(values)}`);
+    navigate(`/troubleshooting${queryString(submittedValues(event, ['domain', ...FILTERS]))}`);
   }
 
   const items = data?.items ?? [];

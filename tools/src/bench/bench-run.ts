@@ -14,6 +14,7 @@ import {
   CALIBRATION_PLAN,
   drainPlan,
   fixedPlan,
+  isTooShort,
   rescaledPlan,
   sendPlan,
   type Plan,
@@ -130,11 +131,21 @@ export async function runBench(options: BenchOptions): Promise<number> {
         if (process.stdout.isTTY) process.stdout.write(`${label} …\r`);
         currentDatabase = scenarioDatabaseName(scenario.name);
         try {
-          const result = await runOne(server, scenario, currentDatabase, plan, true);
-          runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), result]);
+          let result = await runOne(server, scenario, currentDatabase, plan, true);
           if (scenario.kind === 'drain' && options.count === undefined) {
-            plans.set(scenario.name, rescaledPlan(plan, result.seconds, options.seconds));
+            const next = rescaledPlan(plan, result.seconds, options.seconds);
+            plans.set(scenario.name, next);
+            // A drain that ended well short of the target (it ran faster
+            // than its calibration said) is run again at the rate it showed,
+            // on a fresh database; only the second run counts.
+            if (isTooShort(result.seconds, options.seconds)) {
+              console.log(`${label} ${progressLine(result)}  too short: again with ${next.count}`);
+              await dropDatabase(server.adminUrl, currentDatabase);
+              result = await runOne(server, scenario, currentDatabase, next, true);
+              plans.set(scenario.name, rescaledPlan(next, result.seconds, options.seconds));
+            }
           }
+          runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), result]);
           console.log(`${label} ${progressLine(result)}`);
         } catch (error) {
           if (stopping) break;

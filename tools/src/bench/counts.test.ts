@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   drainPlan,
+  isTooShort,
   fixedPlan,
   MAX_WARMUP,
   rescaledPlan,
@@ -84,5 +85,13 @@ describe('OperationBudget', () => {
     const budget = new OperationBudget(0, { untilMs: performance.now() + 60_000 });
     for (let i = 0; i < 1_000; i += 1) expect(budget.take(100)?.index).toBe(i * 100);
     expect(budget.taken).toBe(100_000);
+  });
+});
+
+describe('isTooShort', () => {
+  it('runs a drain again when it ended well short of the target, not when it came close', () => {
+    expect(isTooShort(1.9, 3)).toBe(true);
+    expect(isTooShort(2.5, 3)).toBe(false);
+    expect(isTooShort(3.4, 3)).toBe(false);
   });
 });

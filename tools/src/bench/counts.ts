@@ -78,3 +78,11 @@ export function rescaledPlan(plan: Plan, measuredSeconds: number, seconds = TARG
   if (aim === undefined) return plan;
   return { ...plan, count: Math.ceil((plan.count * aim) / measuredSeconds) };
 }
+
+/** A timed part this much shorter than the target is run again (drains only). */
+const TOO_SHORT = 0.8;
+
+/** Whether a drain's timed part ended so far short of `seconds` that it is run again. */
+export function isTooShort(measuredSeconds: number, seconds = TARGET_SECONDS): boolean {
+  return measuredSeconds < seconds * TOO_SHORT;
+}

@@ -3,6 +3,10 @@
 import type { BoundedCount } from '../queries/bounded-count.ts';
 import type { DomainOverview, Overview } from '../queries/overview.ts';
 import type { QueueStats } from '../queries/queue-stats.ts';
+import type {
+  ActionSummary as ActionResultSummary,
+  TroubleshootingAction,
+} from '../server/bulk-actions.ts';
 
 export type { BoundedCount, DomainOverview, Overview, QueueStats };
 
@@ -90,13 +94,9 @@ export interface BatchStory {
   readonly commands: Page<CommandSummary>;
 }
 
-export type ActionName = 'retry' | 'cancel' | 'complete';
+export type ActionName = TroubleshootingAction;
 
-export interface ActionSummary {
-  readonly action: ActionName;
-  readonly domain: string;
-  readonly requested: number;
+/** An action's result, with the count its confirmation stated when it was a bulk action. */
+export interface ActionSummary extends ActionResultSummary {
   readonly expectedCount?: number;
-  readonly counts: Record<string, number>;
-  readonly items: readonly { commandId: string; outcome: string; message?: string }[];
 }

@@ -162,6 +162,43 @@ describe('the console in a browser', () => {
     await finish(tracked);
   });
 
+  it('filters batches by domain and status through the URL, and the form shows the filter it applied', async () => {
+    const { producer, db } = fixture();
+    // Its only command waits in the troubleshooting queue: the batch stays IN_PROGRESS.
+    const open = await bouncing(1, { batch: true });
+    const done = await producer.createBatch({
+      name: 'shipped together',
+      commands: [{ command: shipOrder, input: { data: { orderId: 'batch-filter' } } }],
+    });
+    await waitFor(async () => (await statusOf(db, done.commands[0]!.commandId)) === 'COMPLETED', {
+      timeoutMs: 20_000,
+      description: 'the batch’s command to complete',
+    });
+    const tracked = await asUser(VIEWER);
+    const { page } = tracked;
+    await page.goto(url('/batches'));
+    await page.getByLabel('Domain').selectOption('shop');
+    await page.getByLabel('Status').selectOption('IN_PROGRESS');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(
+      (u) =>
+        u.searchParams.get('domain') === 'shop' && u.searchParams.get('status') === 'IN_PROGRESS',
+    );
+    const rows = page.locator('tbody tr');
+    await expect
+      .poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-batch-id'))))
+      .toContain(open.batchId);
+    expect(
+      await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-batch-id'))),
+    ).not.toContain(done.batchId);
+    expect(new Set(await rows.locator('.badge').allTextContents())).toEqual(
+      new Set(['IN_PROGRESS']),
+    );
+    expect(await page.getByLabel('Domain').inputValue()).toBe('shop');
+    expect(await page.getByLabel('Status').inputValue()).toBe('IN_PROGRESS');
+    await finish(tracked);
+  });
+
   it('retries a troubleshooting item from the UI and shows it complete', async () => {
     const { db, healed } = fixture();
     const { ids, orderIds, batchId } = await bouncing(1, { batch: true });

@@ -37,6 +37,8 @@ export interface EnqueueCommandsInput {
   readonly channel: string;
   /** Distinct command ids. */
   readonly commands: readonly EnqueueCommandInput[];
+  /** PGMQ headers of every message sent (a trace context); default none. */
+  readonly headers?: Readonly<Record<string, string>> | null;
 }
 
 export interface EnqueuedCommand {
@@ -106,6 +108,7 @@ export async function enqueueCommands(
   const replyQueues = column((c) => c.replyQueue ?? '', 'text');
   const correlationIds = column((c) => c.correlationId, 'uuid');
   const messages = column((c) => JSON.stringify(c.message), 'jsonb');
+  const headers = input.headers ? JSON.stringify(input.headers) : null;
   const row = await db.one(statement('commandbus_enqueue_commands', resultRow)`
     -- Each array is sent once and read by subscript, as the rows are needed:
     -- cheaper than unnesting them into rows, numbering those and joining
@@ -138,7 +141,10 @@ export async function enqueueCommands(
                                   THEN m.messages
                                   ELSE ARRAY(SELECT m.messages[p] FROM unnest(k.positions) AS p)
                              END,
-                             NULL::jsonb[], clock_timestamp())
+                             CASE WHEN ${headers}::jsonb IS NULL THEN NULL::jsonb[]
+                                  ELSE array_fill(${headers}::jsonb, ARRAY[cardinality(k.positions)])
+                             END,
+                             clock_timestamp())
              WITH ORDINALITY AS s(msg_id, n)
     ), inserted AS (
       INSERT INTO commandbus.command (

@@ -38,7 +38,8 @@ export async function enqueueSingleCommand(
         -- The overload with every argument given: the shorter ones are SQL
         -- wrappers around it, planned again on every call.
         FROM pgmq.send(${input.queue}, ${JSON.stringify(command.message)}::jsonb,
-                       NULL::jsonb, clock_timestamp()) AS s(msg_id)
+                       ${input.headers ? JSON.stringify(input.headers) : null}::jsonb,
+                       clock_timestamp()) AS s(msg_id)
        WHERE NOT EXISTS (SELECT 1 FROM commandbus.command AS c
                           WHERE c.domain = ${input.domain} AND c.command_id = ${command.commandId}::uuid)
     ), inserted AS (

@@ -44,6 +44,8 @@ export interface ReadReceivedMessage {
   readonly readCount: number;
   /** The JSON payload as sent. */
   readonly message: unknown;
+  /** The message's PGMQ headers as sent (a trace context), or null. */
+  readonly headers: unknown;
   /** The command id the message names, when it reads as a UUID (lower case). */
   readonly commandId: string | null;
   /**
@@ -67,6 +69,7 @@ const messageColumns = z.object({
   read_msg_id: z.union([z.bigint(), z.number(), z.string()]).transform(Number),
   read_ct: z.number().int(),
   message: z.unknown(),
+  headers: z.unknown(),
   named_command_id: z.string().nullable(),
   first_of_command: z.boolean(),
   received: z.boolean(),
@@ -89,7 +92,7 @@ export async function readAndReceiveCommands(
   assertInteger('qty', input.qty, { min: 1 });
   const rows = await db.any(statement('commandbus_read_and_receive', readReceivedRow)`
     WITH leased AS MATERIALIZED (
-      SELECT m.msg_id, m.read_ct, m.message,
+      SELECT m.msg_id, m.read_ct, m.message, m.headers,
              CASE WHEN m.message->>'command_id' ~ ${UUID_TEXT}
                   THEN (m.message->>'command_id')::uuid END AS command_id
         FROM pgmq.read(${input.queue}::text, ${input.vt}::int4, ${input.qty}::int4) AS m
@@ -108,7 +111,7 @@ export async function readAndReceiveCommands(
        ORDER BY c.command_id
          FOR UPDATE
     ), ${receiveLockedCommands(input.domain)}
-    SELECT l.msg_id AS read_msg_id, l.read_ct, l.message,
+    SELECT l.msg_id AS read_msg_id, l.read_ct, l.message, l.headers,
            l.command_id::text AS named_command_id,
            d.msg_id IS NOT NULL AS first_of_command,
            r.command_id IS NOT NULL AS received,
@@ -125,6 +128,7 @@ export async function readAndReceiveCommands(
       msgId: parsed.read_msg_id,
       readCount: parsed.read_ct,
       message: parsed.message ?? null,
+      headers: parsed.headers ?? null,
       commandId: parsed.named_command_id,
       firstOfCommand: parsed.first_of_command,
       // One parse validates every column of the received command.

@@ -18,9 +18,12 @@ export async function enqueuePrepared(
   domain: string,
   batchId: string | null,
   commands: readonly PreparedCommand[],
+  /** PGMQ headers of every message: the send span's trace context. */
+  headers: Readonly<Record<string, string>> | null = null,
 ): Promise<SendResult[]> {
   const enqueued = await enqueueCommands(db, {
     domain,
+    headers,
     queue: commandQueueName(domain),
     batchId,
     channel: notifyChannel(domain),

@@ -17,6 +17,7 @@ import { defaultLogger } from '../logger.ts';
 import { commandQueueName, replyQueueName } from '../names.ts';
 import { countSent } from '../observability/count-sent.ts';
 import { commandBusMetrics, type MetricsOptions } from '../observability/metrics.ts';
+import { traceSend } from '../observability/tracing.ts';
 import { QueueRegistry } from '../queue-registry.ts';
 import { enqueuePrepared, type SendResult } from './enqueue-prepared.ts';
 import {
@@ -115,9 +116,13 @@ export class Producer {
     if (prepared.envelope.reply_to !== null) {
       await this.#ensureReplyQueue(prepared.envelope.reply_to, options.connection);
     }
-    const [result] = await enqueuePrepared(options.connection ?? this.#pool, this.domain, null, [
-      prepared,
-    ]);
+    const [result] = await traceSend(
+      this.#commandQueue,
+      1,
+      (headers) =>
+        enqueuePrepared(options.connection ?? this.#pool, this.domain, null, [prepared], headers),
+      sentIds,
+    );
     if (!result) throw new Error('unreachable: one command in, one result out');
     this.#logSent([result], [prepared]);
     return result;
@@ -163,7 +168,12 @@ export class Producer {
         }
         throw error;
       });
-      const enqueued = await enqueuePrepared(tx, this.domain, batchId, prepared);
+      const enqueued = await traceSend(
+        this.#commandQueue,
+        prepared.length,
+        (headers) => enqueuePrepared(tx, this.domain, batchId, prepared, headers),
+        sentIds,
+      );
       const duplicates = enqueued.filter((r) => r.duplicate).map((r) => r.commandId);
       if (duplicates.length > 0) throw new DuplicateCommandError(this.domain, duplicates);
       return enqueued;
@@ -182,7 +192,12 @@ export class Producer {
     const prepared = this.#prepareAll(items, null);
     await this.#ensureQueues(prepared, connection);
     // One statement, atomic by itself: no transaction of our own needed.
-    const results = await enqueuePrepared(connection ?? this.#pool, this.domain, null, prepared);
+    const results = await traceSend(
+      this.#commandQueue,
+      prepared.length,
+      (headers) => enqueuePrepared(connection ?? this.#pool, this.domain, null, prepared, headers),
+      sentIds,
+    );
     this.#logSent(results, prepared);
     return results;
   }
@@ -260,4 +275,8 @@ export class Producer {
       else this.#logger.debug({ commandId: result.commandId, msgId: result.msgId }, 'command sent');
     }
   }
+}
+
+function sentIds(results: readonly SendResult[]): (number | null)[] {
+  return results.map((result) => result.msgId);
 }

@@ -4,6 +4,7 @@
 import type { CommandData } from '../command-definition.ts';
 import { PermanentCommandError } from '../errors.ts';
 import type { HandlerContext, RegisteredHandler } from './handler.ts';
+import { recordError, traceProcess, traceSettle } from '../observability/tracing.ts';
 import { LazyTransaction } from './lazy-transaction.ts';
 import { SupersededDeliveryError } from './outcomes.ts';
 import type { ReadyDelivery } from './receive.ts';
@@ -24,27 +25,37 @@ export async function execute(
   ctx.leases.keep(delivery.msgId, ctx.options.extendLeases);
   const timer = ctx.metrics?.handlerStarting(delivery.commandType, ready.envelope.created_at);
   try {
-    const outcome = await guard(ctx, delivery.msgId, async () => {
-      const transaction = new LazyTransaction(ctx.handlerDb);
-      try {
-        if (delivery.replyTo) await ctx.replyQueues.ensureCreated(delivery.replyTo);
-        let returned: CommandData | void;
+    const process = { ...delivery, queue: ctx.queue, headers: ready.headers };
+    const outcome = await traceProcess(process, (span) =>
+      guard(ctx, delivery.msgId, async () => {
+        const transaction = new LazyTransaction(ctx.handlerDb);
         try {
-          returned = await ready.registered.handle(handlerContext(ctx, ready, transaction));
-        } finally {
-          timer?.handlerEnded();
+          if (delivery.replyTo) await ctx.replyQueues.ensureCreated(delivery.replyTo);
+          let returned: CommandData | void;
+          try {
+            returned = await ready.registered.handle(handlerContext(ctx, ready, transaction));
+          } catch (error) {
+            recordError(span, error);
+            throw error;
+          } finally {
+            timer?.handlerEnded();
+          }
+          const replyData = parseReply(ready.registered, returned);
+          return await traceSettle(ctx.queue, () =>
+            settleSuccess(ctx, delivery, transaction, replyData, logger, releaseSlot),
+          );
+        } catch (error) {
+          await transaction.rollback(error);
+          if (error instanceof SupersededDeliveryError) {
+            logger().info('delivery superseded by a newer attempt; its writes are rolled back');
+            return 'stale';
+          }
+          return traceSettle(ctx.queue, () =>
+            settleFailure(ctx, delivery, ready.envelope, error, logger),
+          );
         }
-        const replyData = parseReply(ready.registered, returned);
-        return await settleSuccess(ctx, delivery, transaction, replyData, logger, releaseSlot);
-      } catch (error) {
-        await transaction.rollback(error);
-        if (error instanceof SupersededDeliveryError) {
-          logger().info('delivery superseded by a newer attempt; its writes are rolled back');
-          return 'stale';
-        }
-        return settleFailure(ctx, delivery, ready.envelope, error, logger);
-      }
-    });
+      }),
+    );
     timer?.settled(outcome);
     return outcome;
   } finally {

@@ -28,6 +28,8 @@ export interface ReadyDelivery {
   readonly envelope: CommandEnvelope;
   readonly registered: RegisteredHandler;
   readonly data: CommandData;
+  /** The message's PGMQ headers: the send's trace context, when it carried one. */
+  readonly headers: unknown;
   /** The delivery's logger (commandId, commandType, attempt), made on first use. */
   readonly logger: () => Logger;
 }
@@ -69,7 +71,7 @@ export async function receive(ctx: WorkerContext, qty: number): Promise<ReadResu
         );
       } else {
         ctx.leases.hold(message.msgId, leasedAt, true);
-        ready.push(checked);
+        ready.push({ ...checked, headers: message.headers });
       }
     } else if (!envelope.ok || message.commandId === null) {
       const reason = envelope.ok ? 'no command id' : envelope.reason;
@@ -138,7 +140,9 @@ function checkReceived(
   message: ReadReceivedMessage,
   row: ReceivedCommandRow,
   envelope: EnvelopeCheck,
-): ReadyDelivery | { delivery: Delivery; failure: CommandFailure; logger: () => Logger } {
+):
+  | Omit<ReadyDelivery, 'headers'>
+  | { delivery: Delivery; failure: CommandFailure; logger: () => Logger } {
   const delivery: Delivery = {
     domain: ctx.domain,
     queue: ctx.queue,

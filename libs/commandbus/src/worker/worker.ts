@@ -18,6 +18,7 @@ import {
 } from '../observability/metrics.ts';
 import { MetricsServer } from '../observability/metrics-server.ts';
 import { readinessChecks } from '../observability/readiness-checks.ts';
+import { traceReceive } from '../observability/tracing.ts';
 import { DomainGaugeSampler } from '../observability/sample-domain-gauges.ts';
 import { WorkerMetrics } from '../observability/worker-metrics.ts';
 import { QueueRegistry } from '../queue-registry.ts';
@@ -261,7 +262,7 @@ export class Worker {
       this.#wakeup.clear();
       let result;
       try {
-        result = await receive(ctx, room);
+        result = await traceReceive(this.queue, () => receive(ctx, room));
         errorDelay = 0;
       } catch (error) {
         errorDelay = nextBackoffMs(errorDelay, DEFAULTS.reconnectMinMs, DEFAULTS.reconnectMaxMs);

@@ -168,11 +168,17 @@ describe('worker metrics', () => {
     await waitFor(async () => (await statusCount(domain, 'COMPLETED')) === 4, {
       description: 'all four completed',
     });
-    const idle = await waitFor(async () => {
-      const s = await scrape(url);
-      return s.sum('commandbus_handler_slots_in_use', { domain }) === 0 ? s : undefined;
-    });
-    expect(idle.sum('commandbus_queue_messages', { domain })).toBe(0);
+    // A slot is freed once its finish is queued, before the finish commits:
+    // wait for both, the slots and the queue.
+    const idle = await waitFor(
+      async () => {
+        const s = await scrape(url);
+        const slotsFree = s.sum('commandbus_handler_slots_in_use', { domain }) === 0;
+        return slotsFree && s.sum('commandbus_queue_messages', { domain }) === 0 ? s : undefined;
+      },
+      { description: 'the slots free and the queue empty' },
+    );
+    expect(idle.sum('commandbus_prefetch_buffer_commands', { domain })).toBe(0);
     expect(idle.sum('commandbus_queue_oldest_message_age_seconds', { domain })).toBe(0);
   });
 

@@ -30,11 +30,16 @@ describe('worker and producer traces', () => {
     const domain = 'obs_trace';
     const queue = `${domain}__commands`;
     let handlerSpanId: string | undefined;
-    await startWorker(db(), { domain }, (w) =>
-      w.register(ping, () => {
-        handlerSpanId = trace.getActiveSpan()?.spanContext().spanId;
-      }),
-    );
+    // Started inside a span of the application's: the worker's spans must not
+    // all become its children.
+    await recording.tracer.startActiveSpan('app start', async (span) => {
+      await startWorker(db(), { domain }, (w) =>
+        w.register(ping, () => {
+          handlerSpanId = trace.getActiveSpan()?.spanContext().spanId;
+        }),
+      );
+      span.end();
+    });
     const producer = new Producer({ pool: db().pool, domain, logger: quietLogger });
     const { sent, parentSpanId } = await recording.tracer.startActiveSpan(
       'checkout',
@@ -79,6 +84,7 @@ describe('worker and producer traces', () => {
       `receive ${queue}`,
       (s) => Number(s.attributes['messaging.batch.message_count']) > 0,
     );
+    expect(receive.parentSpanId).toBeUndefined();
     expect(receive.attributes).toMatchObject({
       'messaging.system': 'pgmq',
       'messaging.operation.name': 'receive',

@@ -93,14 +93,21 @@ export async function traceSend<T>(
   );
 }
 
-/** A `receive <queue>` span around one read of up to `qty` messages. */
+/**
+ * A `receive <queue>` span around one read: a root, since the read loop
+ * keeps whatever context `start()` was called in.
+ */
 export async function traceReceive<T extends { read: number }>(
   queue: string,
   receive: () => Promise<T>,
 ): Promise<T> {
   return tracer.startActiveSpan(
     `receive ${queue}`,
-    { kind: SpanKind.CLIENT, attributes: messagingAttributes('receive', 'receive', queue) },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: messagingAttributes('receive', 'receive', queue),
+      root: true,
+    },
     async (span) => {
       try {
         const result = await receive();
@@ -142,7 +149,7 @@ export async function traceProcess<T>(
     readonly attempt: number;
     readonly headers: unknown;
   },
-  process: (span: Span) => Promise<T>,
+  run: (span: Span) => Promise<T>,
 ): Promise<T> {
   const attributes = messagingAttributes('process', 'process', input.queue, {
     'messaging.message.id': String(input.msgId),
@@ -155,7 +162,7 @@ export async function traceProcess<T>(
     { kind: SpanKind.CONSUMER, attributes, links: linkFrom(input.headers), root: true },
     async (span) => {
       try {
-        return await process(span);
+        return await run(span);
       } finally {
         span.end();
       }

@@ -25,8 +25,8 @@ export async function execute(
   ctx.leases.keep(delivery.msgId, ctx.options.extendLeases);
   const timer = ctx.metrics?.handlerStarting(delivery.commandType, ready.envelope.created_at);
   try {
-    const process = { ...delivery, queue: ctx.queue, headers: ready.headers };
-    const outcome = await traceProcess(process, (span) =>
+    const traced = { ...delivery, queue: ctx.queue, headers: ready.headers };
+    const outcome = await traceProcess(traced, (span) =>
       guard(ctx, delivery.msgId, async () => {
         const transaction = new LazyTransaction(ctx.handlerDb);
         try {

@@ -143,6 +143,14 @@ export const SCENARIOS: readonly Scenario[] = [
     () => import('./scenarios/commandbus-latency.ts'),
     undefined,
   ),
+  // Sent in the Python command bus's format and woken on the channel both libraries share.
+  define(
+    'commandbus.interop.wakeup',
+    'commandbus',
+    'fixed',
+    () => import('./scenarios/interop-wakeup.ts'),
+    undefined,
+  ),
   define(
     'pg-boss.latency',
     'pg-boss',

@@ -80,27 +80,23 @@ export class CommandBusMetrics {
       labelNames: ['domain', 'action'],
       registers,
     });
-    this.handlerDuration = new Histogram({
-      name: 'commandbus_handler_duration_seconds',
-      help: 'Time a handler ran, from its start to its return or throw.',
-      labelNames: ['domain', 'command_type'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.queueWait = new Histogram({
-      name: 'commandbus_queue_wait_seconds',
-      help: "Time from the command's send to its handler's start, per attempt.",
-      labelNames: ['domain', 'command_type'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.timeToFinish = new Histogram({
-      name: 'commandbus_time_to_finish_seconds',
-      help: "Time from the command's send to its delivery's settle, by outcome.",
-      labelNames: ['domain', 'command_type', 'outcome'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    const durationHistogram = (name: string, help: string, labelNames: string[]) =>
+      new Histogram({ name, help, labelNames, buckets: DURATION_BUCKETS, registers });
+    this.handlerDuration = durationHistogram(
+      'commandbus_handler_duration_seconds',
+      'Time a handler ran, from its start to its return or throw.',
+      ['domain', 'command_type'],
+    );
+    this.queueWait = durationHistogram(
+      'commandbus_queue_wait_seconds',
+      "Time from the command's send to its handler's start, per attempt.",
+      ['domain', 'command_type'],
+    );
+    this.timeToFinish = durationHistogram(
+      'commandbus_time_to_finish_seconds',
+      "Time from the command's send to its delivery's settle, by outcome.",
+      ['domain', 'command_type', 'outcome'],
+    );
     this.#workerGauge('commandbus_handler_slots', 'Handler slots of the workers.', (w) => [
       w.handlerSlots,
     ]);

@@ -57,6 +57,18 @@ export function recordError(span: Span, error: unknown): void {
   });
 }
 
+/** Runs `work` in `span`, records what it throws, and ends the span either way. */
+async function endSpanAfter<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    recordError(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
 /**
  * Runs a send of `count` messages to `queue` in a `send <queue>` PRODUCER
  * span; `send` is given the headers that carry the span's context (null
@@ -70,26 +82,17 @@ export async function traceSend<T>(
 ): Promise<T> {
   const attributes = messagingAttributes('send', 'send', queue);
   if (count > 1) attributes['messaging.batch.message_count'] = count;
-  return tracer.startActiveSpan(
-    `send ${queue}`,
-    { kind: SpanKind.PRODUCER, attributes },
-    async (span) => {
-      try {
-        const carrier: Record<string, string> = {};
-        propagation.inject(context.active(), carrier);
-        const result = await send(Object.keys(carrier).length > 0 ? carrier : null);
-        const ids = messageIds(result);
-        if (count === 1 && ids[0] != null) {
-          span.setAttribute('messaging.message.id', String(ids[0]));
-        }
-        return result;
-      } catch (error) {
-        recordError(span, error);
-        throw error;
-      } finally {
-        span.end();
+  return tracer.startActiveSpan(`send ${queue}`, { kind: SpanKind.PRODUCER, attributes }, (span) =>
+    endSpanAfter(span, async () => {
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      const result = await send(Object.keys(carrier).length > 0 ? carrier : null);
+      const ids = messageIds(result);
+      if (count === 1 && ids[0] != null) {
+        span.setAttribute('messaging.message.id', String(ids[0]));
       }
-    },
+      return result;
+    }),
   );
 }
 
@@ -108,18 +111,12 @@ export async function traceReceive<T extends { read: number }>(
       attributes: messagingAttributes('receive', 'receive', queue),
       root: true,
     },
-    async (span) => {
-      try {
+    (span) =>
+      endSpanAfter(span, async () => {
         const result = await receive();
         span.setAttribute('messaging.batch.message_count', result.read);
         return result;
-      } catch (error) {
-        recordError(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+      }),
   );
 }
 
@@ -178,17 +175,11 @@ export async function traceSettle<T extends string>(
   return tracer.startActiveSpan(
     `settle ${queue}`,
     { kind: SpanKind.CLIENT, attributes: messagingAttributes('settle', 'settle', queue) },
-    async (span) => {
-      try {
+    (span) =>
+      endSpanAfter(span, async () => {
         const outcome = await settle();
         span.setAttribute('commandbus.outcome', outcome);
         return outcome;
-      } catch (error) {
-        recordError(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+      }),
   );
 }

@@ -16,6 +16,8 @@ import { releaseCommands } from './release-commands.ts';
 
 const VIA_PROCEDURE = 'fused_twin_a';
 const FUSED = 'fused_twin_b';
+/** A domain of its own for the release test, so no test sees another's messages. */
+const RELEASING = 'fused_release';
 
 /** Commands of a batch and loose ones, one completed, and the messages a queue may hold. */
 function plan() {
@@ -135,14 +137,14 @@ describe('readAndReceiveCommands = pgmq.read, then sp_receive_command per messag
   it('releaseCommands takes back the attempt and the lease of deliveries that still own their command, and nothing else', async () => {
     const pool = db().pool;
     const p = plan();
-    await seed(pool, FUSED, p);
+    await seed(pool, RELEASING, p);
     const fused = await readAndReceiveCommands(pool, {
-      domain: FUSED,
-      queue: `${FUSED}__commands`,
+      domain: RELEASING,
+      queue: `${RELEASING}__commands`,
       vt: 30,
       qty: 20,
     });
-    const before = await snapshot(pool, FUSED);
+    const before = await snapshot(pool, RELEASING);
     const deliveries = fused.flatMap((m) =>
       m.received ? [{ commandId: m.received.commandId, msgId: m.msgId, attempt: 1 }] : [],
     );
@@ -153,13 +155,13 @@ describe('readAndReceiveCommands = pgmq.read, then sp_receive_command per messag
     );
 
     const released = await releaseCommands(pool, {
-      domain: FUSED,
-      queue: `${FUSED}__commands`,
+      domain: RELEASING,
+      queue: `${RELEASING}__commands`,
       deliveries,
     });
 
     expect(released.sort()).toEqual(mine.map((d) => d.commandId).sort());
-    const after = await snapshot(pool, FUSED);
+    const after = await snapshot(pool, RELEASING);
     for (const { commandId } of mine) {
       expect(after.commands.find((c) => c.command_id === commandId)).toMatchObject({
         status: 'PENDING',

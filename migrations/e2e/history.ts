@@ -25,6 +25,18 @@ export async function historyRows(pool: DatabasePool) {
   );
 }
 
+/** Each applied migration as `[rank, version, description, script, checksum, success]`. */
+export async function recordedMigrations(pool: DatabasePool) {
+  return (await historyRows(pool)).map((row) => [
+    row.installed_rank,
+    row.version,
+    row.description,
+    row.script,
+    row.checksum,
+    row.success,
+  ]);
+}
+
 export async function tableExists(pool: DatabasePool, qualifiedName: string): Promise<boolean> {
   return pool.oneFirst(
     sql.type(

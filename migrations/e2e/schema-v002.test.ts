@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { flywayChecksum, migrate, validate } from '../src/index.ts';
 import { columns, constraints, procedures, snapshot } from './catalog.ts';
 import { fixtureLocation, freshDatabase } from './fixtures.ts';
-import { historyRows } from './history.ts';
+import { recordedMigrations } from './history.ts';
 
 const V001 = 'V001__commandbus_schema.sql';
 const V002 = 'V002__business_rule_failures_and_python_interop.sql';
@@ -58,18 +58,7 @@ describe('the real V002 migration on a fresh database', () => {
   });
 
   it('is applied after V001, each recorded with its Flyway checksum', async () => {
-    expect(
-      (await historyRows(db().pool))
-        .slice(0, 2)
-        .map((row) => [
-          row.installed_rank,
-          row.version,
-          row.description,
-          row.script,
-          row.checksum,
-          row.success,
-        ]),
-    ).toEqual([
+    expect((await recordedMigrations(db().pool)).slice(0, 2)).toEqual([
       [1, '001', 'commandbus schema', V001, flywayChecksum(v001Text), true],
       [2, '002', 'business rule failures and python interop', V002, flywayChecksum(v002Text), true],
     ]);

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { flywayChecksum, migrate, validate } from '../src/index.ts';
 import { snapshot } from './catalog.ts';
 import { fixtureLocation, freshDatabase } from './fixtures.ts';
-import { historyRows } from './history.ts';
+import { recordedMigrations } from './history.ts';
 
 const V001 = 'V001__commandbus_schema.sql';
 const V002 = 'V002__business_rule_failures_and_python_interop.sql';
@@ -93,16 +93,7 @@ describe('the real V004 migration on a fresh database', () => {
   });
 
   it('is applied after V001, V002 and V003, each recorded with its Flyway checksum', async () => {
-    expect(
-      (await historyRows(db().pool)).map((row) => [
-        row.installed_rank,
-        row.version,
-        row.description,
-        row.script,
-        row.checksum,
-        row.success,
-      ]),
-    ).toEqual([
+    expect(await recordedMigrations(db().pool)).toEqual([
       [1, '001', 'commandbus schema', V001, flywayChecksum(v001Text), true],
       [2, '002', 'business rule failures and python interop', V002, flywayChecksum(v002Text), true],
       [3, '003', 'process manager', V003, flywayChecksum(v003Text), true],

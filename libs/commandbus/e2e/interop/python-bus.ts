@@ -40,17 +40,21 @@ export async function pythonSend(
   };
   if (command.replyTo) message['reply_to'] = command.replyTo;
   await db.query(sql.unsafe`SELECT pgmq.create(${queueOf(domain)})`);
-  const msgId = await db.oneFirst(sql.type(z.object({ send: z.coerce.number() }))`
-    SELECT * FROM pgmq.send(${queueOf(domain)}, ${json(message)}) AS send`);
-  await db.query(sql.unsafe`
-    INSERT INTO commandbus.command (domain, queue_name, msg_id, command_id, command_type, status,
-                                    attempts, max_attempts, reply_queue, correlation_id, batch_id)
-    VALUES (${domain}, ${queueOf(domain)}, ${msgId}, ${commandId}::uuid, ${command.commandType},
-            'PENDING', 0, 3, ${command.replyTo ?? ''}, ${correlationId}::uuid, ${batchId}::uuid)`);
-  await db.query(sql.unsafe`
-    INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)
-    VALUES (${domain}, ${commandId}::uuid, 'SENT', ${json({ msg_id: msgId, command_type: command.commandType })})`);
-  await db.query(sql.unsafe`SELECT pg_notify(${channelOf(domain)}, '')`);
+  // One transaction, as the Python library sends: a worker must never see the
+  // message before its command row (it would take it for stale and delete it).
+  await db.transaction(async (tx) => {
+    const msgId = await tx.oneFirst(sql.type(z.object({ send: z.coerce.number() }))`
+      SELECT * FROM pgmq.send(${queueOf(domain)}, ${json(message)}) AS send`);
+    await tx.query(sql.unsafe`
+      INSERT INTO commandbus.command (domain, queue_name, msg_id, command_id, command_type, status,
+                                      attempts, max_attempts, reply_queue, correlation_id, batch_id)
+      VALUES (${domain}, ${queueOf(domain)}, ${msgId}, ${commandId}::uuid, ${command.commandType},
+              'PENDING', 0, 3, ${command.replyTo ?? ''}, ${correlationId}::uuid, ${batchId}::uuid)`);
+    await tx.query(sql.unsafe`
+      INSERT INTO commandbus.audit (domain, command_id, event_type, details_json)
+      VALUES (${domain}, ${commandId}::uuid, 'SENT', ${json({ msg_id: msgId, command_type: command.commandType })})`);
+    await tx.query(sql.unsafe`SELECT pg_notify(${channelOf(domain)}, '')`);
+  });
   return commandId;
 }
 
